@@ -1,0 +1,303 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxCookie is the largest name=value a browser is guaranteed to keep
+// (RFC 6265 section 6.1).
+const maxCookie = 4096
+
+// A Manager loads and saves sessions through a [Driver] for the requests
+// that pass through its [Manager.Middleware]. It is safe for concurrent use.
+type Manager struct {
+	d      Driver
+	o      Options
+	prefix string // "name="
+	suffix string // the cookie's attributes, from "; Path=" on
+	report func(error)
+}
+
+// NewManager returns a Manager that stores sessions with d. Invalid options
+// are an error wrapping [ErrInvalidOptions].
+func NewManager(d Driver, opts Options) (*Manager, error) {
+	if d == nil {
+		return nil, fmt.Errorf("%w: nil Driver", ErrInvalidOptions)
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{d: d, o: o, prefix: o.Name + "="}
+	m.suffix = "; Path=" + o.Path
+	if o.Domain != "" {
+		m.suffix += "; Domain=" + o.Domain
+	}
+	m.suffix += "; HttpOnly"
+	if !o.Insecure {
+		m.suffix += "; Secure"
+	}
+	switch o.SameSite {
+	case http.SameSiteLaxMode:
+		m.suffix += "; SameSite=Lax"
+	case http.SameSiteStrictMode:
+		m.suffix += "; SameSite=Strict"
+	case http.SameSiteNoneMode:
+		m.suffix += "; SameSite=None"
+	}
+	if o.Partitioned {
+		m.suffix += "; Partitioned"
+	}
+	logger := o.Logger
+	m.report = func(err error) { logger.Error("sessgen: session value", "err", err) }
+	return m, nil
+}
+
+// Options returns the manager's options with defaults filled in.
+func (m *Manager) Options() Options { return m.o }
+
+type ctxKey struct{}
+
+// From returns the session of the request whose context ctx is, loading it
+// on first use. It returns an error wrapping [ErrNoSession] when the request
+// did not pass through [Manager.Middleware], and one wrapping [ErrLoad]
+// (and the driver's error) when the driver failed; the application decides
+// what to answer, for instance with [ServeError].
+func From(ctx context.Context) (*Session, error) {
+	st, ok := ctx.Value(ctxKey{}).(*state)
+	if !ok {
+		return nil, fmt.Errorf("runtime.From: %w", ErrNoSession)
+	}
+	return st.session()
+}
+
+// ServeError answers a request whose session could not be loaded or saved:
+// 503 Service Unavailable when the store failed to load ([ErrLoad]), 500
+// otherwise. It logs err with slog's default logger.
+func ServeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusInternalServerError
+	if errors.Is(err, ErrLoad) {
+		code = http.StatusServiceUnavailable
+	}
+	slog.Default().ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, http.StatusText(code), code)
+}
+
+// Middleware loads the session lazily (a request that never calls [From]
+// costs no decoding and no driver call) and saves it, when something
+// changed, as the response is committed: at the first WriteHeader, Write or
+// Flush, or after next returns if it wrote nothing. The save adds the
+// Set-Cookie header with Vary: Cookie and Cache-Control: no-cache="Set-Cookie".
+// A save that fails before the headers are out goes to Options.ErrorHandler,
+// which answers instead of next. A change made after the headers went out
+// is saved when the driver can do so without a new cookie (server-side
+// stores keeping the same ID) and otherwise reported to the ErrorHandler as
+// [ErrHeadersWritten].
+func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{m: m, rw: w}
+		st.ctx.Context = r.Context()
+		st.ctx.st = st
+		st.req = r.WithContext(&st.ctx)
+		st.w.st = st
+		next.ServeHTTP(&st.w, st.req)
+		st.finish()
+	})
+}
+
+// state is one request's session bookkeeping. It is allocated once per
+// request and holds the context and the response writer that point back to it.
+type state struct {
+	m   *Manager
+	rw  http.ResponseWriter
+	req *http.Request
+	ctx stateCtx
+	w   writer
+
+	mu        sync.Mutex
+	loaded    bool
+	sess      *Session
+	err       error
+	token     string // the cookie value the browser holds
+	committed bool   // headers are out (or the connection was hijacked)
+	failed    bool   // the ErrorHandler answered instead of the handler
+}
+
+type stateCtx struct {
+	context.Context
+	st *state
+}
+
+// Value returns the request's state for the package's key.
+func (c *stateCtx) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
+
+func (st *state) session() (*Session, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.loaded {
+		return st.sess, st.err
+	}
+	st.loaded = true
+	m := st.m
+	st.token = cookieValue(st.req.Header, m.o.Name)
+	var sess *Session
+	if st.token != "" {
+		rec, err := m.d.Load(st.req.Context(), m.o.Name, st.token)
+		if err != nil {
+			st.err = fmt.Errorf("%w: %w", ErrLoad, err)
+			return nil, st.err
+		}
+		if rec != nil {
+			if m.expired(rec, m.o.Clock()) {
+				sess = &Session{oldID: rec.ID}
+			} else {
+				sess = newLoaded(rec)
+			}
+		}
+	}
+	if sess == nil {
+		sess = &Session{}
+	}
+	sess.report = m.report
+	st.sess = sess
+	return sess, nil
+}
+
+func (m *Manager) expired(rec *Record, now time.Time) bool {
+	return now.Sub(rec.Active) >= m.o.IdleTimeout || now.Sub(rec.Created) >= m.o.Lifetime
+}
+
+// save stores the session if it needs storing. With headers, it adds the
+// cookie to the response; without, it fails with ErrHeadersWritten when the
+// browser's cookie would have to change. st.mu is held.
+func (st *state) save(headers bool) error {
+	sess := st.sess
+	if sess == nil {
+		return nil
+	}
+	m := st.m
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	now := m.o.Clock()
+	touch := sess.stored && now.Sub(sess.rec.Active) >= m.o.TouchInterval
+	if !sess.dirtyLocked() && !touch {
+		return nil
+	}
+	if !sess.stored && sess.oldID == "" && sess.emptyLocked() {
+		if headers && st.token != "" { // a cookie that named no session: drop it
+			m.addCookie(st.rw.Header(), "", 0)
+		}
+		return nil
+	}
+	created := sess.rec.Created
+	if created.IsZero() || !sess.stored {
+		created = now
+		sess.rec.Created = now
+	}
+	expires := now.Add(m.o.IdleTimeout)
+	if end := created.Add(m.o.Lifetime); end.Before(expires) {
+		expires = end
+	}
+	rec, ch := sess.prepareLocked(now, expires, touch)
+	token, err := m.d.Save(st.req.Context(), m.o.Name, rec, ch)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrSave, err)
+	}
+	if n := len(m.prefix) + len(token); n > maxCookie {
+		return fmt.Errorf("%w: %s=... would be %d bytes (limit %d); store less in the session or use a server-side driver",
+			ErrCookieTooLarge, m.o.Name, n, maxCookie)
+	}
+	if headers {
+		m.addCookie(st.rw.Header(), token, expires.Sub(now))
+	} else if token != st.token {
+		return fmt.Errorf("%w (driver issued a new cookie value)", ErrHeadersWritten)
+	}
+	sess.savedLocked(rec)
+	st.token = token
+	return nil
+}
+
+var (
+	varyCookie   = []string{"Cookie"}
+	noCacheSetCk = []string{`no-cache="Set-Cookie"`}
+)
+
+// addCookie adds Set-Cookie for token ("" deletes the cookie), living for
+// ttl if the cookie persists, and the caching headers that must accompany it.
+func (m *Manager) addCookie(h http.Header, token string, ttl time.Duration) {
+	var c string
+	switch {
+	case token == "":
+		c = m.prefix + "; Max-Age=0" + m.suffix
+	case m.o.Persist:
+		c = m.prefix + token + "; Max-Age=" + strconv.Itoa(int(ttl/time.Second)) + m.suffix
+	default:
+		c = m.prefix + token + m.suffix
+	}
+	h["Set-Cookie"] = append(h["Set-Cookie"], c)
+	addShared(h, "Vary", varyCookie)
+	addShared(h, "Cache-Control", noCacheSetCk)
+}
+
+// addShared adds the one value in v to h[key] without allocating when the
+// header is not yet set: v's capacity is its length, so a later append by
+// anyone copies it.
+func addShared(h http.Header, key string, v []string) {
+	if old := h[key]; len(old) > 0 {
+		h[key] = append(old, v[0])
+		return
+	}
+	h[key] = v[:1:1]
+}
+
+// commit saves before the headers go out. It reports whether the handler's
+// response may proceed. st.mu is not held.
+func (st *state) commit() bool {
+	st.mu.Lock()
+	if st.committed {
+		ok := !st.failed
+		st.mu.Unlock()
+		return ok
+	}
+	st.committed = true
+	err := st.save(true)
+	if err != nil {
+		st.failed = true
+	}
+	st.mu.Unlock()
+	if err != nil {
+		st.m.o.ErrorHandler(st.rw, st.req, err)
+		return false
+	}
+	return true
+}
+
+// finish runs after the handler returned.
+func (st *state) finish() {
+	st.mu.Lock()
+	if !st.committed {
+		st.mu.Unlock()
+		st.commit()
+		return
+	}
+	var err error
+	if !st.failed {
+		err = st.save(false)
+	}
+	st.mu.Unlock()
+	if err != nil {
+		st.m.o.ErrorHandler(discard{}, st.req, err)
+	}
+}

@@ -1,0 +1,136 @@
+package runtime
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Options configure a [Manager]. The zero value is a sensible production
+// configuration.
+type Options struct {
+	// Name is the cookie's name. Default "session".
+	Name string
+	// Path is the cookie's Path. Default "/".
+	Path string
+	// Domain is the cookie's Domain; empty means a host-only cookie.
+	Domain string
+	// Insecure leaves out the cookie's Secure attribute, for development
+	// over plain HTTP. Browsers treat http://localhost as secure, so this is
+	// rarely needed there.
+	Insecure bool
+	// SameSite is the cookie's SameSite mode. Default http.SameSiteLaxMode.
+	SameSite http.SameSite
+	// Partitioned sets the cookie's Partitioned attribute (CHIPS).
+	Partitioned bool
+	// Persist makes the cookie outlive the browser session: it carries an
+	// Expires attribute at the session's expiry. By default the cookie is
+	// a browser-session cookie.
+	Persist bool
+
+	// IdleTimeout ends a session that saw no request for this long.
+	// Default 1h (Masonite's timeout of 60 * 60).
+	IdleTimeout time.Duration
+	// Lifetime ends a session this long after it was issued, however active.
+	// Default 24h.
+	Lifetime time.Duration
+	// TouchInterval is how stale the recorded last activity may get before a
+	// read-only request writes it again. The idle timeout is exact to within
+	// this interval. Default: 1 minute, or IdleTimeout/2 if that is shorter.
+	TouchInterval time.Duration
+
+	// ErrorHandler answers a request whose session could not be saved, and
+	// is told about errors after the response was committed (then w
+	// discards what is written). Default: log and, when possible, respond
+	// 500 Internal Server Error. See also [ServiceUnavailable].
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives errors the application cannot act on, such as a stored
+	// value that no longer decodes. Default slog.Default().
+	Logger *slog.Logger
+	// Clock returns the current time. Default time.Now. For tests.
+	Clock func() time.Time
+}
+
+// withDefaults validates o and fills in defaults.
+func (o Options) withDefaults() (Options, error) {
+	if o.Name == "" {
+		o.Name = "session"
+	}
+	if !validCookieName(o.Name) {
+		return o, fmt.Errorf("%w: cookie name %q is not an HTTP token", ErrInvalidOptions, o.Name)
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if !validAttr(o.Path) || !validAttr(o.Domain) {
+		return o, fmt.Errorf("%w: cookie Path and Domain must not contain ';' or control characters", ErrInvalidOptions)
+	}
+	switch o.SameSite {
+	case 0, http.SameSiteDefaultMode:
+		o.SameSite = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if o.Insecure {
+			return o, fmt.Errorf("%w: SameSite=None requires a Secure cookie (Insecure is set)", ErrInvalidOptions)
+		}
+	default:
+		return o, fmt.Errorf("%w: unknown SameSite mode %d", ErrInvalidOptions, o.SameSite)
+	}
+	if o.Partitioned && o.Insecure {
+		return o, fmt.Errorf("%w: Partitioned requires a Secure cookie (Insecure is set)", ErrInvalidOptions)
+	}
+	if o.IdleTimeout < 0 || o.Lifetime < 0 || o.TouchInterval < 0 {
+		return o, fmt.Errorf("%w: IdleTimeout, Lifetime and TouchInterval must not be negative", ErrInvalidOptions)
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = time.Hour
+	}
+	if o.Lifetime == 0 {
+		o.Lifetime = 24 * time.Hour
+	}
+	if o.TouchInterval == 0 {
+		o.TouchInterval = min(time.Minute, o.IdleTimeout/2)
+	}
+	if o.TouchInterval >= o.IdleTimeout {
+		return o, fmt.Errorf("%w: TouchInterval %v must be shorter than IdleTimeout %v", ErrInvalidOptions, o.TouchInterval, o.IdleTimeout)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ErrorHandler == nil {
+		logger := o.Logger
+		o.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			logger.ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		}
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o, nil
+}
+
+func validCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ',' || c == '/' ||
+			c == ':' || c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' ||
+			c == '[' || c == '\\' || c == ']' || c == '{' || c == '}' {
+			return false
+		}
+	}
+	return true
+}
+
+func validAttr(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}

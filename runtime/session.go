@@ -1,0 +1,351 @@
+package runtime
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// A Session is one request's view of a visitor's session. It is safe for
+// concurrent use by the goroutines serving one request.
+//
+// Values are msgpack bytes; the byte slices that Get and friends return must
+// not be modified. Typed access goes through the generic helpers ([Lookup],
+// [Store], ...) and the code that cmd/sessgen generates.
+type Session struct {
+	mu sync.Mutex
+
+	rec     Record
+	stored  bool // rec came from the driver
+	flash   map[string]flashEntry
+	changed map[string]struct{} // data keys set or deleted since load
+	cleared bool
+	oldID   string
+	aged    bool // loaded flash values exist, so saving ages them
+	flashed bool // Flash, Keep, Reflash or a delete touched flash state
+
+	report   func(error)
+	reported map[string]struct{}
+}
+
+type flashEntry struct {
+	val  []byte
+	keep bool // stored for the next request
+}
+
+// NewSession returns an empty, unsaved session. Sessions normally come from
+// [From]; NewSession is for tests and for code outside an HTTP request.
+func NewSession() *Session { return &Session{} }
+
+// newLoaded wraps a record a driver loaded.
+func newLoaded(rec *Record) *Session {
+	s := &Session{rec: *rec, stored: true}
+	if len(rec.Flash) > 0 {
+		s.flash = make(map[string]flashEntry, len(rec.Flash))
+		for k, v := range rec.Flash {
+			s.flash[k] = flashEntry{val: v}
+		}
+		s.aged = true
+	}
+	return s
+}
+
+// ID returns the session's ID, making one if the session has none yet.
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id()
+}
+
+func (s *Session) id() string {
+	if s.rec.ID == "" {
+		s.rec.ID = NewID()
+	}
+	return s.rec.ID
+}
+
+// Get returns the msgpack bytes stored under the data key.
+func (s *Session) Get(key string) ([]byte, bool) {
+	s.mu.Lock()
+	v, ok := s.rec.Data[key]
+	s.mu.Unlock()
+	return v, ok
+}
+
+// Has reports whether the data key holds a value.
+func (s *Session) Has(key string) bool {
+	_, ok := s.Get(key)
+	return ok
+}
+
+// Set stores msgpack bytes under the data key. The session keeps b; the
+// caller must not modify it afterwards.
+func (s *Session) Set(key string, b []byte) {
+	s.mu.Lock()
+	s.setLocked(key, b)
+	s.mu.Unlock()
+}
+
+func (s *Session) setLocked(key string, b []byte) {
+	if s.rec.Data == nil {
+		s.rec.Data = make(map[string][]byte, 4)
+	}
+	s.rec.Data[key] = b
+	s.markLocked(key)
+}
+
+func (s *Session) markLocked(key string) {
+	if s.changed == nil {
+		s.changed = make(map[string]struct{}, 4)
+	}
+	s.changed[key] = struct{}{}
+}
+
+// Delete removes the data key.
+func (s *Session) Delete(key string) {
+	s.mu.Lock()
+	s.deleteLocked(key)
+	s.mu.Unlock()
+}
+
+func (s *Session) deleteLocked(key string) {
+	if _, ok := s.rec.Data[key]; ok {
+		delete(s.rec.Data, key)
+		s.markLocked(key)
+	}
+}
+
+// Pull returns the data key's value and deletes it.
+func (s *Session) Pull(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.rec.Data[key]
+	s.deleteLocked(key)
+	return v, ok
+}
+
+// Update calls fn with the data key's current bytes (nil, false when absent)
+// while holding the session's lock, and stores what fn returns unless fn
+// returns an error. It is how read-modify-write operations such as
+// [Add] stay atomic within a request.
+func (s *Session) Update(key string, fn func(old []byte, ok bool) ([]byte, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.rec.Data[key]
+	b, err := fn(old, ok)
+	if err != nil {
+		return err
+	}
+	s.setLocked(key, b)
+	return nil
+}
+
+// Flashed returns the msgpack bytes of the flash key, if it is readable in
+// this request.
+func (s *Session) Flashed(key string) ([]byte, bool) {
+	s.mu.Lock()
+	e, ok := s.flash[key]
+	s.mu.Unlock()
+	return e.val, ok
+}
+
+// Flash stores b under the flash key: readable for the rest of this request
+// and during the next one, then gone.
+func (s *Session) Flash(key string, b []byte) { s.putFlash(key, b, true) }
+
+// Now stores b under the flash key for this request only.
+func (s *Session) Now(key string, b []byte) { s.putFlash(key, b, false) }
+
+func (s *Session) putFlash(key string, b []byte, keep bool) {
+	s.mu.Lock()
+	if s.flash == nil {
+		s.flash = make(map[string]flashEntry, 2)
+	}
+	s.flash[key] = flashEntry{val: b, keep: keep}
+	s.flashed = true
+	s.mu.Unlock()
+}
+
+// Keep makes the flash keys readable during the next request too.
+func (s *Session) Keep(keys ...string) {
+	s.mu.Lock()
+	for _, k := range keys {
+		if e, ok := s.flash[k]; ok && !e.keep {
+			e.keep = true
+			s.flash[k] = e
+			s.flashed = true
+		}
+	}
+	s.mu.Unlock()
+}
+
+// Reflash keeps every readable flash value for the next request.
+func (s *Session) Reflash() {
+	s.mu.Lock()
+	for k, e := range s.flash {
+		if !e.keep {
+			e.keep = true
+			s.flash[k] = e
+			s.flashed = true
+		}
+	}
+	s.mu.Unlock()
+}
+
+// DeleteFlash removes the flash key from this request and the next.
+func (s *Session) DeleteFlash(key string) {
+	s.mu.Lock()
+	if _, ok := s.flash[key]; ok {
+		delete(s.flash, key)
+		s.flashed = true
+	}
+	s.mu.Unlock()
+}
+
+// Keys returns the data keys that hold a value, sorted.
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.rec.Data))
+	for k := range s.rec.Data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Reset removes every data and flash value. The session keeps its ID.
+func (s *Session) Reset() {
+	s.mu.Lock()
+	s.resetLocked()
+	s.mu.Unlock()
+}
+
+func (s *Session) resetLocked() {
+	s.rec.Data = nil
+	s.flash = nil
+	s.changed = nil
+	s.cleared = true
+	s.flashed = true
+}
+
+// Regenerate gives the session a new ID and keeps its values; the record
+// under the old ID is destroyed when the session is saved. Call it when a
+// user logs in, against session fixation.
+func (s *Session) Regenerate() {
+	s.mu.Lock()
+	s.regenerateLocked()
+	s.mu.Unlock()
+}
+
+func (s *Session) regenerateLocked() {
+	if s.stored && s.oldID == "" {
+		s.oldID = s.rec.ID
+	}
+	s.rec.ID = NewID()
+	s.cleared = true
+}
+
+// Invalidate removes every value and gives the session a new ID. Call it when
+// a user logs out.
+func (s *Session) Invalidate() {
+	s.mu.Lock()
+	s.resetLocked()
+	s.regenerateLocked()
+	s.mu.Unlock()
+}
+
+// ReportError sends a problem with a stored value to the manager's error
+// log, once per key and request. Generated code calls it when a value no
+// longer decodes as its field's type.
+func (s *Session) ReportError(key string, err error) {
+	s.mu.Lock()
+	if _, done := s.reported[key]; done {
+		s.mu.Unlock()
+		return
+	}
+	if s.reported == nil {
+		s.reported = make(map[string]struct{}, 1)
+	}
+	s.reported[key] = struct{}{}
+	report := s.report
+	s.mu.Unlock()
+	if report != nil {
+		report(fmt.Errorf("key %q: %w", key, err))
+	}
+}
+
+// empty reports whether nothing would survive a save.
+func (s *Session) emptyLocked() bool {
+	if len(s.rec.Data) > 0 {
+		return false
+	}
+	for _, e := range s.flash {
+		if e.keep {
+			return false
+		}
+	}
+	return true
+}
+
+// dirtyLocked reports whether saving would change what is stored.
+func (s *Session) dirtyLocked() bool {
+	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.rec.Stale
+}
+
+// prepareLocked builds the record to save and what changed, and sets the
+// activity and expiry times.
+func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record, *Changes) {
+	rec := s.rec
+	rec.Active = now
+	rec.Expires = expires
+	if rec.Created.IsZero() || !s.stored {
+		if rec.Created.IsZero() {
+			rec.Created = now
+		}
+	}
+	s.id()
+	rec.ID = s.rec.ID
+	ch := &Changes{OldID: s.oldID, Cleared: s.cleared, Refreshed: refreshed}
+	for k := range s.changed {
+		if _, ok := rec.Data[k]; ok {
+			ch.DataSet = append(ch.DataSet, k)
+		} else {
+			ch.DataDel = append(ch.DataDel, k)
+		}
+	}
+	rec.Flash = nil
+	for k, e := range s.flash {
+		if !e.keep {
+			continue
+		}
+		if rec.Flash == nil {
+			rec.Flash = make(map[string][]byte, len(s.flash))
+		}
+		rec.Flash[k] = e.val
+		ch.FlashSet = append(ch.FlashSet, k)
+	}
+	for k := range s.rec.Flash { // what was loaded
+		if _, ok := rec.Flash[k]; !ok {
+			ch.FlashDel = append(ch.FlashDel, k)
+		}
+	}
+	slices.Sort(ch.DataSet)
+	slices.Sort(ch.DataDel)
+	slices.Sort(ch.FlashSet)
+	slices.Sort(ch.FlashDel)
+	return &rec, ch
+}
+
+// saved records that rec is now what the store holds.
+func (s *Session) savedLocked(rec *Record) {
+	s.rec = *rec
+	s.rec.Stale = false
+	s.stored = true
+	s.changed = nil
+	s.cleared = false
+	s.oldID = ""
+	s.aged = false
+	s.flashed = false
+}
