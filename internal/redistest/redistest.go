@@ -1,0 +1,301 @@
+// Package redistest starts real redis-server processes for tests: a
+// standalone server, which a test can stop and restart on the same port, and
+// a three-master Redis Cluster. Everything listens on 127.0.0.1 only, in a
+// temporary directory, without persistence, and is stopped on t.Cleanup.
+//
+// The redis-server and redis-cli binaries must be on PATH (Debian and Ubuntu:
+// apt-get install redis-server redis-tools). A missing binary fails the test;
+// Redis tests never skip.
+package redistest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// startTimeout bounds how long a server may take to answer PING, and a
+// cluster to report cluster_state:ok.
+const startTimeout = 20 * time.Second
+
+const installHint = "install it with: apt-get install redis-server redis-tools (Debian/Ubuntu), or put it on PATH"
+
+// A Server is a redis-server process listening on 127.0.0.1.
+type Server struct {
+	// Addr is the server's host:port, always on 127.0.0.1.
+	Addr string
+
+	t    testing.TB
+	dir  string
+	args []string
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	log *os.File
+}
+
+// Start starts a redis-server on a free loopback port in a temporary
+// directory, with persistence off (--save "" --appendonly no), and waits
+// until it answers PING. The server is stopped when the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, t.TempDir(), nil)
+}
+
+// start starts a server in dir with extra arguments; extra may use the
+// placeholder "{bus}", replaced by a second free port.
+func start(t testing.TB, dir string, extra []string) *Server {
+	t.Helper()
+	bin := lookPath(t, "redis-server")
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ { // a free port can be taken before the server binds it
+		ports := freePorts(t, 2)
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])), t: t, dir: dir}
+		s.args = []string{
+			"--port", strconv.Itoa(ports[0]),
+			"--bind", "127.0.0.1",
+			"--protected-mode", "yes",
+			"--dir", dir,
+			"--save", "",
+			"--appendonly", "no",
+			"--daemonize", "no",
+			"--loglevel", "warning",
+		}
+		for _, a := range extra {
+			s.args = append(s.args, strings.ReplaceAll(a, "{bus}", strconv.Itoa(ports[1])))
+		}
+		if lastErr = s.run(bin); lastErr == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+	}
+	t.Fatalf("redistest: starting redis-server: %v", lastErr)
+	return nil
+}
+
+// run starts the process and waits for PING. On failure the process is
+// gone and the error includes the end of its log.
+func (s *Server) run(bin string) error {
+	logf, err := os.OpenFile(filepath.Join(s.dir, "redis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, s.args...)
+	cmd.Dir = s.dir
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if reply, err := Do(s.Addr, "PING"); err == nil && reply == "PONG" {
+			break
+		}
+		select {
+		case <-exited:
+			logf.Close()
+			return fmt.Errorf("redis-server %s exited: %s", strings.Join(s.args, " "), s.logTail())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-exited
+			logf.Close()
+			return fmt.Errorf("redis-server on %s did not answer PING within %v: %s", s.Addr, startTimeout, s.logTail())
+		}
+	}
+	s.mu.Lock()
+	s.cmd, s.log = cmd, logf
+	s.mu.Unlock()
+	go func() { <-exited; logf.Close() }()
+	return nil
+}
+
+func (s *Server) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Stop kills the server and waits for it to exit. Stopping a stopped server
+// does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Kill()
+	// Wait until the port is closed: the goroutine in run reaps the process.
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", s.Addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Restart starts the stopped server again on the same port, with an empty
+// dataset. It fails the test if the server does not come up.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	var err error
+	for attempt := 0; attempt < 50; attempt++ { // the port may linger briefly after the kill
+		if err = s.run(lookPath(s.t, "redis-server")); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("redistest: restarting redis-server on %s: %v", s.Addr, err)
+}
+
+// A Cluster is a Redis Cluster of three masters without replicas, each
+// owning a third of the hash slots, on 127.0.0.1.
+type Cluster struct {
+	// Addrs are the masters' host:port addresses, for
+	// redis.ClusterOptions.Addrs.
+	Addrs   []string
+	Servers []*Server
+}
+
+// StartCluster starts three cluster-enabled redis-servers, joins them with
+// redis-cli --cluster create and waits until every node reports
+// cluster_state:ok. The servers are stopped when the test ends.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	cli := lookPath(t, "redis-cli")
+	c := &Cluster{}
+	for i := 0; i < 3; i++ {
+		dir := t.TempDir()
+		s := start(t, dir, []string{
+			"--cluster-enabled", "yes",
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"),
+			"--cluster-port", "{bus}",
+			"--cluster-node-timeout", "5000",
+		})
+		c.Servers = append(c.Servers, s)
+		c.Addrs = append(c.Addrs, s.Addr)
+	}
+	args := append([]string{"--cluster", "create"}, c.Addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	out, err := exec.Command(cli, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redistest: redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for _, addr := range c.Addrs {
+		for {
+			info, err := Do(addr, "CLUSTER", "INFO")
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("redistest: cluster node %s not ready within %v: %v %s", addr, startTimeout, err, info)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// Do sends one command to the server at addr on a new connection and returns
+// its reply: the text of a simple string, bulk string or integer reply. An
+// error reply is returned as an error. Arrays are not supported.
+func Do(addr string, args ...string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.Write([]byte(b.String())); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\r\n")
+	if line == "" {
+		return "", errors.New("empty reply")
+	}
+	switch line[0] {
+	case '+', ':':
+		return line[1:], nil
+	case '-':
+		return "", errors.New(line[1:])
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("bad bulk reply %q", line)
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+	return "", fmt.Errorf("unsupported reply %q", line)
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago,
+// never Redis's default 6379 (a system Redis may use it).
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("redistest: finding a free port: %v", err)
+		}
+		ls = append(ls, l)
+		if p := l.Addr().(*net.TCPAddr).Port; p != 6379 && p != 16379 {
+			ports = append(ports, p)
+		}
+	}
+	return ports
+}
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("redistest: %s not found on PATH: %s", name, installHint)
+	}
+	return p
+}

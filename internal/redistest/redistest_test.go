@@ -1,0 +1,43 @@
+package redistest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStartStopRestart(t *testing.T) {
+	s := Start(t)
+	if !strings.HasPrefix(s.Addr, "127.0.0.1:") {
+		t.Fatalf("Addr = %q, want a 127.0.0.1 address", s.Addr)
+	}
+	if _, err := Do(s.Addr, "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if _, err := Do(s.Addr, "PING"); err == nil {
+		t.Fatal("PING succeeded after Stop")
+	}
+	s.Restart()
+	if got, err := Do(s.Addr, "PING"); err != nil || got != "PONG" {
+		t.Fatalf("PING after Restart = %q, %v", got, err)
+	}
+	if got, err := Do(s.Addr, "EXISTS", "k"); err != nil || got != "0" {
+		t.Fatalf("EXISTS k after Restart = %q, %v; want an empty dataset", got, err)
+	}
+}
+
+func TestCluster(t *testing.T) {
+	c := StartCluster(t)
+	if len(c.Addrs) != 3 {
+		t.Fatalf("%d nodes, want 3", len(c.Addrs))
+	}
+	for _, addr := range c.Addrs {
+		info, err := Do(addr, "CLUSTER", "INFO")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(info, "cluster_slots_assigned:16384") {
+			t.Fatalf("%s: not all slots assigned:\n%s", addr, info)
+		}
+	}
+}
