@@ -1,0 +1,159 @@
+// Package cookie is the sessgen driver that keeps the whole session in one
+// encrypted, authenticated cookie. It needs no server.
+//
+// The cookie value is base64url(version | nonce | AES-256-GCM(payload)), with
+// a fresh random 96-bit nonce for every save and the cookie's name as
+// additional authenticated data, so a value cannot be replayed under another
+// cookie name. The payload carries the session ID, the issue time and the
+// last activity, so the idle timeout and the absolute lifetime are enforced
+// by the server whatever the browser does with the cookie's expiry.
+//
+// A cookie that was tampered with, truncated, sealed with an unknown key or
+// is otherwise unreadable loads as no session (a fresh one), never an error.
+package cookie
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/sessgen/sessgen/runtime"
+)
+
+// MinSecretLen is the shortest secret accepted: 32 bytes.
+const MinSecretLen = 32
+
+// ErrWeakSecret means a secret is missing or shorter than [MinSecretLen].
+var ErrWeakSecret = errors.New("cookie: secret must be at least 32 bytes (generate one with: openssl rand -base64 48)")
+
+const (
+	version   = 1
+	nonceLen  = 12
+	overhead  = 1 + nonceLen + 16 // version, nonce, GCM tag
+	maxToken  = 8192              // longer cookie values are not even decoded
+	hkdfLabel = "sessgen cookie driver v1"
+)
+
+var enc = base64.RawURLEncoding
+
+// Driver seals sessions into cookie values. It is safe for concurrent use.
+type Driver struct {
+	keys []cipher.AEAD // keys[0] seals; all open
+	aad  atomic.Pointer[aad]
+}
+
+type aad struct {
+	name string
+	b    []byte
+}
+
+// New returns a driver that seals with secret and also opens cookies sealed
+// with any of previous, for key rotation: put the new secret first and keep
+// the old ones in previous until every cookie sealed with them has expired
+// (the absolute lifetime). Cookies sealed with a previous secret are sealed
+// again with the current one on their next save. Each secret must be at
+// least 32 bytes of high-entropy data; the AES-256 key is derived from it
+// with HKDF-SHA256.
+func New(secret []byte, previous ...[]byte) (*Driver, error) {
+	d := &Driver{}
+	for i, s := range append([][]byte{secret}, previous...) {
+		if len(s) < MinSecretLen {
+			if i == 0 {
+				return nil, fmt.Errorf("current secret has %d bytes: %w", len(s), ErrWeakSecret)
+			}
+			return nil, fmt.Errorf("previous secret %d has %d bytes: %w", i, len(s), ErrWeakSecret)
+		}
+		key, err := hkdf.Key(sha256.New, s, nil, hkdfLabel, 32)
+		if err != nil {
+			return nil, fmt.Errorf("cookie: deriving key: %w", err)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, fmt.Errorf("cookie: %w", err)
+		}
+		gcm, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("cookie: %w", err)
+		}
+		d.keys = append(d.keys, gcm)
+	}
+	return d, nil
+}
+
+// additional returns the cookie name as bytes, cached for the usual case of
+// one name per driver.
+func (d *Driver) additional(name string) []byte {
+	if a := d.aad.Load(); a != nil && a.name == name {
+		return a.b
+	}
+	a := &aad{name: name, b: []byte(name)}
+	d.aad.Store(a)
+	return a.b
+}
+
+// Load opens the cookie value. Anything that does not open and parse is no
+// session: (nil, nil).
+func (d *Driver) Load(_ context.Context, name, token string) (*runtime.Record, error) {
+	if len(token) > maxToken || enc.DecodedLen(len(token)) < overhead {
+		return nil, nil
+	}
+	n := enc.DecodedLen(len(token))
+	// One allocation: the sealed bytes, then room for the plaintext.
+	buf := make([]byte, n, 2*n)
+	src := unsafe.Slice(unsafe.StringData(token), len(token)) // read only
+	m, err := enc.Decode(buf, src)
+	if err != nil || m < overhead || buf[0] != version {
+		return nil, nil
+	}
+	buf, n = buf[:m], m
+	nonce, sealed := buf[1:1+nonceLen], buf[1+nonceLen:]
+	ad := d.additional(name)
+	for i, k := range d.keys {
+		plain, err := k.Open(buf[n:n], nonce, sealed, ad)
+		if err != nil {
+			continue
+		}
+		rec, err := unmarshal(plain)
+		if err != nil {
+			return nil, nil
+		}
+		rec.Stale = i > 0
+		return rec, nil
+	}
+	return nil, nil
+}
+
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Save seals rec into a cookie value. A record with no values gives "",
+// which removes the cookie.
+func (d *Driver) Save(_ context.Context, name string, rec *runtime.Record, _ *runtime.Changes) (string, error) {
+	if len(rec.Data) == 0 && len(rec.Flash) == 0 {
+		return "", nil
+	}
+	bp := scratch.Get().(*[]byte)
+	defer scratch.Put(bp)
+	b := append((*bp)[:0], version)
+	b = append(b, make([]byte, nonceLen)...)
+	rand.Read(b[1 : 1+nonceLen]) // never fails (crypto/rand crashes the program instead)
+	plainAt := len(b)
+	b, err := marshal(b, rec)
+	if err != nil {
+		return "", err
+	}
+	b = d.keys[0].Seal(b[:plainAt], b[1:1+nonceLen], b[plainAt:], d.additional(name))
+	if need := len(b) + enc.EncodedLen(len(b)); cap(b) < need {
+		b = append(make([]byte, 0, need), b...)
+	}
+	*bp = b[:0]
+	return string(enc.AppendEncode(b[len(b):], b)), nil // encoded right after the sealed bytes
+}
