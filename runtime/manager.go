@@ -55,8 +55,7 @@ func NewManager(d Driver, opts Options) (*Manager, error) {
 	if o.Partitioned {
 		m.suffix += "; Partitioned"
 	}
-	logger := o.Logger
-	m.report = func(err error) { logger.Error("sessgen: session value", "err", err) }
+	m.report = logTo(o.Logger)
 	return m, nil
 }
 

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -37,6 +38,16 @@ type flashEntry struct {
 // NewSession returns an empty, unsaved session. Sessions normally come from
 // [From]; NewSession is for tests and for code outside an HTTP request.
 func NewSession() *Session { return &Session{} }
+
+// NewSessionWithLogger is [NewSession] with problems with stored values
+// (see [Session.ReportError]) logged to logger.
+func NewSessionWithLogger(logger *slog.Logger) *Session {
+	return &Session{report: logTo(logger)}
+}
+
+func logTo(logger *slog.Logger) func(error) {
+	return func(err error) { logger.Error("sessgen: session value", "err", err) }
+}
 
 // newLoaded wraps a record a driver loaded.
 func newLoaded(rec *Record) *Session {

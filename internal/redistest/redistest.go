@@ -70,6 +70,7 @@ func start(t testing.TB, dir string, extra []string) *Server {
 			"--appendonly", "no",
 			"--daemonize", "no",
 			"--loglevel", "warning",
+			"--enable-debug-command", "local", // lets tests make the server hang (DEBUG SLEEP)
 		}
 		for _, a := range extra {
 			s.args = append(s.args, strings.ReplaceAll(a, "{bus}", strconv.Itoa(ports[1])))

@@ -145,7 +145,7 @@ var (
 )
 
 func get(s *runtime.Session, key string) (string, bool) { return runtime.Lookup(s, key, str) }
-func set(s *runtime.Session, key, v string)            { runtime.Store(s, key, v, str) }
+func set(s *runtime.Session, key, v string)             { runtime.Store(s, key, v, str) }
 func flashed(s *runtime.Session, key string) (string, bool) {
 	return runtime.LookupFlash(s, key, str)
 }
@@ -261,7 +261,10 @@ var cases = []testCase{
 	}},
 	{"UnreadFlashStillExpires", func(t *testing.T, h *Harness) {
 		var got string
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Flash(s, "notice", "x", str); set(s, "keep", "1") })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			runtime.Flash(s, "notice", "x", str)
+			set(s, "keep", "1")
+		})
 		h.Do(noop)
 		h.Do(readFlash("notice", &got))
 		want(t, "unread flash in request N+2", got, "<absent>")
@@ -281,18 +284,28 @@ var cases = []testCase{
 	}},
 	{"Keep", func(t *testing.T, h *Harness) {
 		var n2, n3 string
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Flash(s, "a", "A", str); runtime.Flash(s, "b", "B", str) })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			runtime.Flash(s, "a", "A", str)
+			runtime.Flash(s, "b", "B", str)
+		})
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Keep("a") })
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { n2 = orAbsent(flashed(s, "a")) + orAbsent(flashed(s, "b")) })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			n2 = orAbsent(flashed(s, "a")) + orAbsent(flashed(s, "b"))
+		})
 		h.Do(readFlash("a", &n3))
 		want(t, "request N+2", n2, "A<absent>")
 		want(t, "request N+3", n3, "<absent>")
 	}},
 	{"Reflash", func(t *testing.T, h *Harness) {
 		var n2 string
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Flash(s, "a", "A", str); runtime.Flash(s, "b", "B", str) })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			runtime.Flash(s, "a", "A", str)
+			runtime.Flash(s, "b", "B", str)
+		})
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Reflash() })
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { n2 = orAbsent(flashed(s, "a")) + orAbsent(flashed(s, "b")) })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			n2 = orAbsent(flashed(s, "a")) + orAbsent(flashed(s, "b"))
+		})
 		want(t, "request N+2", n2, "AB")
 	}},
 	{"NowIsThisRequestOnly", func(t *testing.T, h *Harness) {
@@ -352,7 +365,11 @@ var cases = []testCase{
 	}},
 	{"ResetKeepsID", func(t *testing.T, h *Harness) {
 		var id1, id2, a, fl, b string
-		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A"); runtime.Flash(s, "f", "F", str); id1 = s.ID() })
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			set(s, "a", "A")
+			runtime.Flash(s, "f", "F", str)
+			id1 = s.ID()
+		})
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Reset(); set(s, "b", "B") })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			a, fl, b = orAbsent(get(s, "a")), orAbsent(flashed(s, "f")), orAbsent(get(s, "b"))
