@@ -1,0 +1,203 @@
+package redis_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sessgen/sessgen/drivers/redis"
+	"github.com/sessgen/sessgen/internal/redistest"
+	"github.com/sessgen/sessgen/runtime"
+)
+
+// counter is a go-redis hook that counts round trips (a single command, or
+// one pipeline or transaction) and the commands they carried. What a new
+// connection sends to set itself up (HELLO, CLIENT SETINFO, ...) is not
+// counted: it is per connection, not per request.
+type counter struct {
+	mu    sync.Mutex
+	trips int
+	cmds  []string // names, MULTI and EXEC included
+}
+
+func (c *counter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (c *counter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		c.add([]goredis.Cmder{cmd})
+		return next(ctx, cmd)
+	}
+}
+
+func (c *counter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		c.add(cmds)
+		return next(ctx, cmds)
+	}
+}
+
+func (c *counter) add(cmds []goredis.Cmder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	counted := false
+	for _, cmd := range cmds {
+		switch cmd.Name() {
+		case "hello", "client", "auth", "select":
+			continue
+		}
+		c.cmds = append(c.cmds, cmd.Name())
+		counted = true
+	}
+	if counted {
+		c.trips++
+	}
+}
+
+// take returns the counts since the last call and resets them.
+func (c *counter) take() (trips int, cmds []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	trips, cmds = c.trips, c.cmds
+	c.trips, c.cmds = 0, nil
+	return trips, cmds
+}
+
+// newClient returns a client for addr with short timeouts and a counting
+// hook, closed when the test ends.
+func newClient(t testing.TB, addr string) (*goredis.Client, *counter) {
+	c := goredis.NewClient(&goredis.Options{
+		Addr:          addr,
+		DialTimeout:   300 * time.Millisecond,
+		ReadTimeout:   300 * time.Millisecond,
+		WriteTimeout:  300 * time.Millisecond,
+		MaxRetries:    1,
+		DialerRetries: 1,
+	})
+	t.Cleanup(func() { c.Close() })
+	n := new(counter)
+	c.AddHook(n)
+	return c, n
+}
+
+func newClusterClient(t testing.TB, cl *redistest.Cluster) (*goredis.ClusterClient, *counter) {
+	c := goredis.NewClusterClient(&goredis.ClusterOptions{
+		Addrs:        cl.Addrs,
+		DialTimeout:  time.Second,
+		ReadTimeout:  time.Second,
+		WriteTimeout: time.Second,
+	})
+	t.Cleanup(func() { c.Close() })
+	n := new(counter)
+	c.AddHook(n)
+	return c, n
+}
+
+func newDriver(t testing.TB, c goredis.UniversalClient) *redis.Driver {
+	t.Helper()
+	d, err := redis.New(c, redis.Options{Namespace: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// app is a manager in front of a handler that runs the step a request
+// carries, for tests that drive requests themselves (concurrently, or
+// with a cookie they choose).
+type app struct {
+	t      testing.TB
+	m      *runtime.Manager
+	h      http.Handler
+	now    time.Time
+	nowMu  sync.Mutex
+	errs   []error
+	errsMu sync.Mutex
+}
+
+type stepFunc func(w http.ResponseWriter, s *runtime.Session)
+
+type stepCtxKey struct{}
+
+func newApp(t testing.TB, d runtime.Driver) *app {
+	a := &app{t: t, now: time.Now()}
+	m, err := runtime.NewManager(d, runtime.Options{
+		Clock: a.clock,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			a.errsMu.Lock()
+			a.errs = append(a.errs, err)
+			a.errsMu.Unlock()
+			runtime.ServeError(w, r, err)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.m = m
+	a.h = m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := runtime.From(r.Context())
+		if err != nil {
+			a.errsMu.Lock()
+			a.errs = append(a.errs, err)
+			a.errsMu.Unlock()
+			runtime.ServeError(w, r, err)
+			return
+		}
+		if step, ok := r.Context().Value(stepCtxKey{}).(stepFunc); ok {
+			step(w, s)
+		}
+	}))
+	return a
+}
+
+func (a *app) clock() time.Time {
+	a.nowMu.Lock()
+	defer a.nowMu.Unlock()
+	return a.now
+}
+
+func (a *app) advance(d time.Duration) {
+	a.nowMu.Lock()
+	a.now = a.now.Add(d)
+	a.nowMu.Unlock()
+}
+
+// do serves one request carrying the session cookie value cookie ("" for
+// none) and returns the recorder and the cookie the browser holds afterwards.
+func (a *app) do(cookie string, step stepFunc) (*httptest.ResponseRecorder, string) {
+	r := httptest.NewRequest("GET", "/", nil)
+	if cookie != "" {
+		r.Header.Set("Cookie", "session="+cookie)
+	}
+	r = r.WithContext(context.WithValue(r.Context(), stepCtxKey{}, step))
+	w := httptest.NewRecorder()
+	a.h.ServeHTTP(w, r)
+	for _, sc := range w.Result().Header["Set-Cookie"] {
+		if v, ok := strings.CutPrefix(sc, "session="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			cookie = v
+		}
+	}
+	return w, cookie
+}
+
+// takeErrs returns and forgets the errors the handler and the error handler
+// saw.
+func (a *app) takeErrs() []error {
+	a.errsMu.Lock()
+	defer a.errsMu.Unlock()
+	e := a.errs
+	a.errs = nil
+	return e
+}
+
+var (
+	i64  = runtime.Signed[int64]{}
+	str  = runtime.String[string]{}
+	strs = runtime.Value[[]string]{}
+)
