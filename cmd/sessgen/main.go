@@ -1,0 +1,192 @@
+// Command sessgen generates type-safe HTTP session accessors from an
+// annotated Go struct.
+//
+// Usage:
+//
+//	sessgen -type Cart[,Other] [-output file.go] [-check] [dir]
+//
+// Under go generate (//go:generate go tool sessgen -type Cart) it works on
+// the package of $GOFILE, the current directory; otherwise on the package
+// in dir (default "."). It writes one file, by default
+// "<first type, lowercased>_sess.go" next to the schema. Problems are
+// printed as "file.go:line:col: field F: message", all at once, and nothing
+// is written. With -check it writes nothing and exits 1 when the file on
+// disk is missing or differs from what would be generated.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/sessgen/sessgen/gen"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], "", os.Getenv, os.Stdout, os.Stderr))
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitProblem = 1 // bad schema, stale file, or failed write
+	exitUsage   = 2
+)
+
+// run is the command, with its environment passed in so tests can call it
+// in-process. cwd "" means the process's working directory.
+func run(args []string, cwd string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sessgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	typeFlag := fs.String("type", "", "comma-separated names of the schema struct types (required)")
+	output := fs.String("output", "", "output file, relative to the package directory (default <first type, lowercased>_sess.go)")
+	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale")
+	version := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-output file.go] [-check] [dir]\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *version {
+		fmt.Fprintln(stdout, "sessgen", Version())
+		return exitOK
+	}
+	if cwd == "" {
+		var err error
+		if cwd, err = os.Getwd(); err != nil {
+			fmt.Fprintln(stderr, "sessgen:", err)
+			return exitProblem
+		}
+	}
+	var types []string
+	for t := range strings.SplitSeq(*typeFlag, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			types = append(types, t)
+		}
+	}
+	if len(types) == 0 {
+		fmt.Fprintln(stderr, "sessgen: -type is required")
+		fs.Usage()
+		return exitUsage
+	}
+	dir := cwd
+	switch fs.NArg() {
+	case 0: // under go generate, cwd is the directory of $GOFILE
+		if strings.HasSuffix(getenv("GOPACKAGE"), "_test") {
+			fmt.Fprintf(stderr, "sessgen: %s: generating into a test package is not supported; put the schema in package %s\n",
+				getenv("GOFILE"), strings.TrimSuffix(getenv("GOPACKAGE"), "_test"))
+			return exitUsage
+		}
+	case 1:
+		dir = fs.Arg(0)
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(cwd, dir)
+		}
+	default:
+		fmt.Fprintln(stderr, "sessgen: at most one directory argument")
+		fs.Usage()
+		return exitUsage
+	}
+
+	files, err := gen.Run(dir, gen.Config{Types: types, Output: *output})
+	if err != nil {
+		var ps gen.Problems
+		if errors.As(err, &ps) {
+			fmt.Fprintln(stderr, ps.Format(cwd))
+		} else {
+			fmt.Fprintln(stderr, "sessgen:", err)
+		}
+		return exitProblem
+	}
+	if *check {
+		return checkFiles(files, cwd, stderr)
+	}
+	for _, f := range files {
+		if err := writeFile(f.Path, f.Content); err != nil {
+			fmt.Fprintln(stderr, "sessgen:", err)
+			return exitProblem
+		}
+	}
+	return exitOK
+}
+
+// checkFiles compares files with what is on disk.
+func checkFiles(files []gen.File, cwd string, stderr io.Writer) int {
+	code := exitOK
+	for _, f := range files {
+		name := rel(cwd, f.Path)
+		old, err := os.ReadFile(f.Path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			fmt.Fprintf(stderr, "sessgen: %s is missing; run go generate\n", name)
+			code = exitProblem
+		case err != nil:
+			fmt.Fprintln(stderr, "sessgen:", err)
+			code = exitProblem
+		case !bytes.Equal(old, f.Content):
+			fmt.Fprintf(stderr, "sessgen: %s is stale; run go generate\n", name)
+			code = exitProblem
+		}
+	}
+	return code
+}
+
+func rel(dir, path string) string {
+	if r, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+// writeFile replaces path with content atomically: it writes a temporary
+// file in the same directory (named so that the go command ignores it) and
+// renames it over path, so no reader ever sees a partial file. A file that
+// already holds content is left untouched.
+func writeFile(path string, content []byte) (err error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Version returns the module version sessgen was built from, or "(devel)".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

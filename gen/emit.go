@@ -1,0 +1,371 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+)
+
+const (
+	runtimePath = "github.com/sessgen/sessgen/runtime"
+	contextPath = "context"
+	recv        = "sess" // the receiver of every generated method
+)
+
+// emitter renders the schemas of one package into one file.
+type emitter struct {
+	pkg     *types.Package
+	scope   *types.Scope
+	imports map[string]string // path → package name, of every import used
+	err     error
+}
+
+// render returns the gofmt'd source of the file declaring the accessors of
+// schemas.
+func (e *emitter) render(schemas []*Schema) ([]byte, error) {
+	f := jen.NewFilePathName(e.pkg.Path(), e.pkg.Name())
+	f.HeaderComment(Header)
+	e.imports = map[string]string{runtimePath: "runtime", contextPath: "context"}
+	for i, s := range schemas {
+		if i > 0 {
+			f.Line()
+		}
+		e.schema(f, s)
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	// Import under the package's own name, renamed if the package declares
+	// that name itself (file and package scope must not overlap).
+	for path, name := range e.imports {
+		alias := name
+		for n := 0; e.scope.Lookup(alias) != nil; n++ {
+			alias = name + "pkg" + strings.Repeat("x", n)
+		}
+		if alias != name {
+			f.ImportAlias(path, alias)
+		} else {
+			f.ImportName(path, name)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		return nil, fmt.Errorf("gen: render %s: %w", e.pkg.Path(), err)
+	}
+	return buf.Bytes(), nil
+}
+
+func rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
+
+func (e *emitter) schema(f *jen.File, s *Schema) {
+	st, from, nw := s.sessionType(), s.fromFunc(), s.newFunc()
+	commentf(f, "%s reads and writes the session values that %s declares, each under its own key, with its own type. "+
+		"It is a small value wrapping a *runtime.Session: pass it by value. Get one with %s or %s.", st, s.Name, from, nw)
+	f.Type().Id(st).Struct(jen.Id("s").Op("*").Add(rt("Session")))
+
+	commentf(f, "%s returns the %s of the request whose context ctx is. Like runtime.From, it fails when the "+
+		"request did not pass through the session middleware or the session could not be loaded.", from, st)
+	f.Func().Id(from).Params(jen.Id("ctx").Qual(contextPath, "Context")).Params(jen.Id(st), jen.Error()).Block(
+		jen.List(jen.Id("s"), jen.Err()).Op(":=").Add(rt("From")).Call(jen.Id("ctx")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(st).Values(), jen.Err())),
+		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id("s")}), jen.Nil()),
+	)
+
+	commentf(f, "%s returns a %s over s, for code outside an HTTP request and for tests (see runtime.NewSession).", nw, st)
+	f.Func().Id(nw).Params(jen.Id("s").Op("*").Add(rt("Session"))).Id(st).Block(
+		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id("s")})),
+	)
+
+	for _, fd := range s.Fields {
+		if fd.Flash {
+			e.flashField(f, s, fd)
+		} else {
+			e.dataField(f, s, fd)
+		}
+	}
+	e.whole(f, s)
+	e.assertion(f, s)
+}
+
+// method starts a method of the session type of s.
+func method(f *jen.File, s *Schema, doc string, args ...any) *jen.Statement {
+	comment(f, fmt.Sprintf(doc, args...))
+	return f.Func().Params(jen.Id(recv).Id(s.sessionType()))
+}
+
+func self() *jen.Statement { return jen.Id(recv).Dot("s") }
+
+func (e *emitter) codec(fd Field) *jen.Statement {
+	if fd.Kind == KindTime {
+		return rt("Time").Values()
+	}
+	return rt(fd.Kind.codec()).Types(e.typ(fd.Type)).Values()
+}
+
+func (e *emitter) dataField(f *jen.File, s *Schema, fd Field) {
+	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
+	ts := types.TypeString(fd.Type, e.qualify)
+	method(f, s, "%s returns the value of session key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
+		Id(n).Params().Add(t).Block(
+		jen.List(jen.Id("v"), jen.Id("_")).Op(":=").Add(rt("Lookup")).Call(self(), key, e.codec(fd)),
+		jen.Return(jen.Id("v")),
+	)
+	method(f, s, "Lookup%s returns the value of session key %q and whether it is present. A stored value that no longer "+
+		"decodes as %s reads as absent and is reported once through the manager's logger.", n, fd.Key, ts).
+		Id("Lookup"+n).Params().Params(t, jen.Bool()).Block(
+		jen.Return(rt("Lookup").Call(self(), key, e.codec(fd))),
+	)
+	method(f, s, "Has%s reports whether session key %q holds a value.", n, fd.Key).
+		Id("Has" + n).Params().Bool().Block(jen.Return(self().Dot("Has").Call(key)))
+	method(f, s, "Set%s stores v under session key %q.", n, fd.Key).
+		Id("Set" + n).Params(jen.Id("v").Add(t)).Block(rt("Store").Call(self(), key, jen.Id("v"), e.codec(fd)))
+	method(f, s, "Delete%s removes session key %q.", n, fd.Key).
+		Id("Delete" + n).Params().Block(self().Dot("Delete").Call(key))
+	method(f, s, "Pull%s returns the value of session key %q, as Lookup%s does, and removes the key.", n, fd.Key, n).
+		Id("Pull"+n).Params().Params(t, jen.Bool()).Block(
+		jen.Return(rt("Pull").Call(self(), key, e.codec(fd))),
+	)
+	if !fd.Kind.integer() {
+		return
+	}
+	method(f, s, "Increment%s adds by to the value of session key %q and returns the sum; a missing value counts as 0.", n, fd.Key).
+		Id("Increment" + n).Params(jen.Id("by").Add(t)).Add(t).Block(
+		jen.Return(rt("Add").Call(self(), key, jen.Id("by"), e.codec(fd))),
+	)
+	method(f, s, "Decrement%s subtracts by from the value of session key %q and returns the difference; a missing value counts as 0.", n, fd.Key).
+		Id("Decrement" + n).Params(jen.Id("by").Add(t)).Add(t).Block(
+		jen.Return(rt("Add").Call(self(), key, jen.Op("-").Id("by"), e.codec(fd))),
+	)
+}
+
+func (e *emitter) flashField(f *jen.File, s *Schema, fd Field) {
+	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
+	ts := types.TypeString(fd.Type, e.qualify)
+	method(f, s, "Flash%s flashes v under flash key %q: readable for the rest of this request and during the next one.", n, fd.Key).
+		Id("Flash" + n).Params(jen.Id("v").Add(t)).Block(rt("Flash").Call(self(), key, jen.Id("v"), e.codec(fd)))
+	method(f, s, "Now%s stores v under flash key %q for this request only.", n, fd.Key).
+		Id("Now" + n).Params(jen.Id("v").Add(t)).Block(rt("Now").Call(self(), key, jen.Id("v"), e.codec(fd)))
+	method(f, s, "%s returns the value of flash key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
+		Id(n).Params().Add(t).Block(
+		jen.List(jen.Id("v"), jen.Id("_")).Op(":=").Add(rt("LookupFlash")).Call(self(), key, e.codec(fd)),
+		jen.Return(jen.Id("v")),
+	)
+	method(f, s, "Lookup%s returns the value of flash key %q and whether it is readable. A stored value that no longer "+
+		"decodes as %s reads as absent and is reported once through the manager's logger.", n, fd.Key, ts).
+		Id("Lookup"+n).Params().Params(t, jen.Bool()).Block(
+		jen.Return(rt("LookupFlash").Call(self(), key, e.codec(fd))),
+	)
+	method(f, s, "Has%s reports whether flash key %q is readable in this request.", n, fd.Key).
+		Id("Has"+n).Params().Bool().Block(
+		jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Add(self().Dot("Flashed").Call(key)),
+		jen.Return(jen.Id("ok")),
+	)
+	method(f, s, "Keep%s keeps flash key %q readable during the next request too.", n, fd.Key).
+		Id("Keep" + n).Params().Block(self().Dot("Keep").Call(key))
+	method(f, s, "Delete%s removes flash key %q from this request and the next.", n, fd.Key).
+		Id("Delete" + n).Params().Block(self().Dot("DeleteFlash").Call(key))
+}
+
+func (e *emitter) whole(f *jen.File, s *Schema) {
+	// Keyed, one field a line, in declaration order (jen.Dict would sort).
+	vals := jen.ValuesFunc(func(g *jen.Group) {
+		for _, fd := range s.Fields {
+			g.Line().Id(fd.Name).Op(":").Add(jen.Id(recv).Dot(fd.Name).Call())
+		}
+		if len(s.Fields) > 0 {
+			g.Line()
+		}
+	})
+	method(f, s, "All returns a %s holding every current data and flash value of the session; absent values are zero. "+
+		"Handy for templates.", s.Name).
+		Id("All").Params().Id(s.Name).Block(jen.Return(jen.Id(s.Name).Add(vals)))
+	method(f, s, "ID returns the session's ID, making one if the session has none yet.").
+		Id("ID").Params().String().Block(jen.Return(self().Dot("ID").Call()))
+	method(f, s, "Reset removes every data and flash value; the session keeps its ID.").
+		Id("Reset").Params().Block(self().Dot("Reset").Call())
+	method(f, s, "Regenerate gives the session a new ID and keeps its values. Call it when a user logs in, against session fixation.").
+		Id("Regenerate").Params().Block(self().Dot("Regenerate").Call())
+	method(f, s, "Invalidate removes every value and gives the session a new ID. Call it when a user logs out.").
+		Id("Invalidate").Params().Block(self().Dot("Invalidate").Call())
+	method(f, s, "Reflash keeps every readable flash value for the next request.").
+		Id("Reflash").Params().Block(self().Dot("Reflash").Call())
+	method(f, s, "Raw returns the underlying *runtime.Session, for keys outside %s.", s.Name).
+		Id("Raw").Params().Op("*").Add(rt("Session")).Block(jen.Return(self()))
+}
+
+// assertion emits a function that fails to compile when the schema struct
+// no longer has exactly the fields, types and tags it was generated from.
+func (e *emitter) assertion(f *jen.File, s *Schema) {
+	commentf(f, "This fails to compile when %s's fields, their types or their tags have changed since this "+
+		"file was generated: run go generate.", s.Name)
+	f.Func().Id("_").Params().Block(
+		jen.Var().Id("x").Id(s.Name),
+		jen.Var().Id("_").Add(e.typ(s.Named.Underlying())).Op("=").Id("x"),
+	)
+}
+
+func (e *emitter) qualify(p *types.Package) string {
+	if p == e.pkg {
+		return ""
+	}
+	return p.Name()
+}
+
+// typ renders t as it is spelled in Go source, qualified for the
+// generated file.
+func (e *emitter) typ(t types.Type) *jen.Statement {
+	switch t := t.(type) {
+	case *types.Basic:
+		if t.Kind() == types.UnsafePointer {
+			return e.qual("unsafe", "unsafe", "Pointer")
+		}
+		return jen.Id(t.Name())
+	case *types.Named:
+		return e.named(t.Obj(), t.TypeArgs())
+	case *types.Alias:
+		return e.named(t.Obj(), t.TypeArgs())
+	case *types.Pointer:
+		return jen.Op("*").Add(e.typ(t.Elem()))
+	case *types.Slice:
+		return jen.Index().Add(e.typ(t.Elem()))
+	case *types.Array:
+		return jen.Index(jen.Id(strconv.FormatInt(t.Len(), 10))).Add(e.typ(t.Elem()))
+	case *types.Map:
+		return jen.Map(e.typ(t.Key())).Add(e.typ(t.Elem()))
+	case *types.Chan:
+		switch t.Dir() {
+		case types.SendOnly:
+			return jen.Chan().Op("<-").Add(e.typ(t.Elem()))
+		case types.RecvOnly:
+			return jen.Op("<-").Chan().Add(e.typ(t.Elem()))
+		}
+		return jen.Chan().Add(e.typ(t.Elem()))
+	case *types.Signature:
+		return jen.Func().Add(e.signature(t))
+	case *types.Struct:
+		fields := make([]jen.Code, t.NumFields())
+		for i := range t.NumFields() {
+			fv := t.Field(i)
+			var fc *jen.Statement
+			if fv.Embedded() {
+				fc = e.typ(fv.Type())
+			} else {
+				fc = jen.Id(fv.Name()).Add(e.typ(fv.Type()))
+			}
+			if tag := t.Tag(i); tag != "" {
+				fc.Op(tagLiteral(tag))
+			}
+			fields[i] = fc
+		}
+		return jen.Struct(fields...)
+	case *types.Interface:
+		var items []jen.Code
+		for i := range t.NumEmbeddeds() {
+			items = append(items, e.typ(t.EmbeddedType(i)))
+		}
+		for i := range t.NumExplicitMethods() {
+			m := t.ExplicitMethod(i)
+			items = append(items, jen.Id(m.Name()).Add(e.signature(m.Type().(*types.Signature))))
+		}
+		return jen.Interface(items...)
+	case *types.Union:
+		var terms []jen.Code
+		for i := range t.Len() {
+			term := t.Term(i)
+			c := e.typ(term.Type())
+			if term.Tilde() {
+				c = jen.Op("~").Add(c)
+			}
+			terms = append(terms, c)
+		}
+		return jen.Union(terms...)
+	}
+	if e.err == nil {
+		e.err = fmt.Errorf("gen: cannot spell type %s (%T)", t, t)
+	}
+	return jen.Id("_")
+}
+
+func (e *emitter) named(obj *types.TypeName, args *types.TypeList) *jen.Statement {
+	var s *jen.Statement
+	if obj.Pkg() == nil || obj.Pkg() == e.pkg {
+		s = jen.Id(obj.Name())
+	} else {
+		s = e.qual(obj.Pkg().Path(), obj.Pkg().Name(), obj.Name())
+	}
+	if args.Len() > 0 {
+		ts := make([]jen.Code, args.Len())
+		for i := range args.Len() {
+			ts[i] = e.typ(args.At(i))
+		}
+		s.Types(ts...)
+	}
+	return s
+}
+
+func (e *emitter) qual(path, name, id string) *jen.Statement {
+	e.imports[path] = name
+	return jen.Qual(path, id)
+}
+
+func (e *emitter) signature(sig *types.Signature) *jen.Statement {
+	tuple := func(tp *types.Tuple, variadic bool) []jen.Code {
+		cs := make([]jen.Code, tp.Len())
+		for i := range tp.Len() {
+			t := tp.At(i).Type()
+			if variadic && i == tp.Len()-1 {
+				cs[i] = jen.Op("...").Add(e.typ(t.(*types.Slice).Elem()))
+			} else {
+				cs[i] = e.typ(t)
+			}
+		}
+		return cs
+	}
+	s := jen.Params(tuple(sig.Params(), sig.Variadic())...)
+	if res := sig.Results(); res.Len() == 1 {
+		s.Add(e.typ(res.At(0).Type()))
+	} else if res.Len() > 1 {
+		s.Params(tuple(res, false)...)
+	}
+	return s
+}
+
+// tagLiteral spells a struct tag as a raw string, or quoted when it holds a
+// backquote.
+func tagLiteral(tag string) string {
+	if strings.ContainsAny(tag, "`\r") {
+		return strconv.Quote(tag)
+	}
+	return "`" + tag + "`"
+}
+
+// commentWidth is where generated comments wrap.
+const commentWidth = 80
+
+func commentf(f *jen.File, format string, args ...any) { comment(f, fmt.Sprintf(format, args...)) }
+
+// comment adds a // comment to f, word-wrapped.
+func comment(f *jen.File, text string) {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+			b.WriteString("// ")
+			n = 3
+		case n+1+len(w) > commentWidth:
+			b.WriteString("\n// ")
+			n = 3
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	f.Comment(b.String())
+}
