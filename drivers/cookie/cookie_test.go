@@ -6,8 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/sessgen/sessgen/drivers/cookie"
 	"github.com/sessgen/sessgen/internal/sessiontest"
@@ -105,7 +105,9 @@ func TestCookieNameIsBound(t *testing.T) {
 
 func TestTooLargeKeepsPreviousCookie(t *testing.T) {
 	h := sessiontest.NewHarness(t, newDriver(t, secret1), runtime.Options{})
-	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "small", "ok", runtime.String[string]{}) })
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+		runtime.Store(s, "small", "ok", runtime.String[string]{})
+	})
 	before := h.Cookie()
 	big := make([]byte, 4000)
 	rand.Read(big) // incompressible: encryption would not shrink it anyway

@@ -1,0 +1,109 @@
+package drivers_test
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sessgen/sessgen/drivers"
+	"github.com/sessgen/sessgen/drivers/cookie"
+	"github.com/sessgen/sessgen/drivers/memory"
+	"github.com/sessgen/sessgen/drivers/redis"
+	"github.com/sessgen/sessgen/internal/redistest"
+	"github.com/sessgen/sessgen/internal/sessiontest"
+	"github.com/sessgen/sessgen/runtime"
+)
+
+const secret = "0123456789abcdef0123456789abcdef"
+
+func TestOpenPicksTheNamedDriver(t *testing.T) {
+	d, err := drivers.Open(drivers.Config{Cookie: drivers.CookieConfig{Secret: secret}})
+	if _, ok := d.(*cookie.Driver); !ok || err != nil {
+		t.Errorf("default driver: %T, %v; want *cookie.Driver", d, err)
+	}
+	d, err = drivers.Open(drivers.Config{Default: "memory"})
+	if _, ok := d.(*memory.Driver); !ok || err != nil {
+		t.Errorf("memory: %T, %v", d, err)
+	}
+	d, err = drivers.Open(drivers.Config{Default: "redis", Redis: drivers.RedisConfig{Port: 1}})
+	if _, ok := d.(*redis.Driver); !ok || err != nil {
+		t.Errorf("redis: %T, %v", d, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := drivers.Open(drivers.Config{Default: "file"})
+	if !errors.Is(err, drivers.ErrUnknownDriver) || !strings.Contains(err.Error(), "cookie, memory, redis") {
+		t.Errorf("unknown driver: %v; want ErrUnknownDriver listing the known ones", err)
+	}
+	if _, err := drivers.Open(drivers.Config{}); !errors.Is(err, cookie.ErrWeakSecret) {
+		t.Errorf("cookie without a secret: %v; want ErrWeakSecret", err)
+	}
+	if _, err := drivers.Open(drivers.Config{Default: "redis", Redis: drivers.RedisConfig{URL: "http://x"}}); err == nil {
+		t.Error("bad REDIS_URL accepted")
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Setenv("SESSION_DRIVER", "redis")
+	t.Setenv("SESSION_SECRET", secret)
+	t.Setenv("SESSION_PREVIOUS_SECRETS", "a,b")
+	t.Setenv("REDIS_HOST", "127.0.0.1")
+	t.Setenv("REDIS_PORT", "6380")
+	t.Setenv("REDIS_PASSWORD", "pw")
+	t.Setenv("REDIS_DB", "2")
+	t.Setenv("SESSION_TIMEOUT", "1800")
+	t.Setenv("SESSION_NAMESPACE", "shop")
+	c, err := drivers.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := drivers.Config{Default: "redis", Cookie: drivers.CookieConfig{Secret: secret, PreviousSecrets: []string{"a", "b"}},
+		Redis: drivers.RedisConfig{Host: "127.0.0.1", Port: 6380, Password: "pw", Options: drivers.RedisOptions{DB: 2}, Timeout: 30 * time.Minute, Namespace: "shop"}}
+	if c.Default != want.Default || c.Cookie.Secret != want.Cookie.Secret || strings.Join(c.Cookie.PreviousSecrets, ",") != "a,b" || c.Redis != want.Redis {
+		t.Errorf("FromEnv = %+v\nwant      %+v", c, want)
+	}
+	if o := c.ManagerOptions(runtime.Options{}); o.IdleTimeout != 30*time.Minute {
+		t.Errorf("ManagerOptions idle timeout %v, want the redis timeout 30m", o.IdleTimeout)
+	}
+	t.Setenv("SESSION_TIMEOUT", "90m")
+	if c, _ := drivers.FromEnv(); c.Redis.Timeout != 90*time.Minute {
+		t.Errorf("SESSION_TIMEOUT=90m gave %v", c.Redis.Timeout)
+	}
+	t.Setenv("REDIS_PORT", "x")
+	t.Setenv("SESSION_DRIVER", "files")
+	if _, err := drivers.FromEnv(); err == nil || !strings.Contains(err.Error(), "REDIS_PORT") || !errors.Is(err, drivers.ErrUnknownDriver) {
+		t.Errorf("bad env: %v", err)
+	}
+}
+
+// TestRedisFromConfig builds the Redis driver from Masonite-shaped settings
+// and runs a session through it on a real server.
+func TestRedisFromConfig(t *testing.T) {
+	srv := redistest.Start(t)
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	p, _ := strconv.Atoi(port)
+	cfg := drivers.Config{Default: "redis", Redis: drivers.RedisConfig{Host: host, Port: p, Options: drivers.RedisOptions{DB: 1}, Namespace: "cfgtest"}}
+	d, err := drivers.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sessiontest.NewHarness(t, d, cfg.ManagerOptions(runtime.Options{}))
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "k", "v", runtime.String[string]{}) })
+	db1 := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: 1})
+	defer db1.Close()
+	keys, err := db1.Keys(t.Context(), "cfgtest:session:*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Errorf("keys in db 1: %v, %v; want one session under the namespace", keys, err)
+	}
+	var got string
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { got, _ = runtime.Lookup(s, "k", runtime.String[string]{}) })
+	if got != "v" {
+		t.Errorf("value through the configured Redis driver: %q", got)
+	}
+}
