@@ -3,7 +3,9 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"go/token"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -17,6 +19,11 @@ type Config struct {
 	// the package's directory. Default: "<first type, lowercased>_sess.go"
 	// in the package's directory.
 	Output string
+	// Origin is where the request to generate came from, such as the
+	// //go:generate line ($GOFILE, $GOLINE); problems that concern no
+	// declaration (a -type that does not exist) are reported there.
+	// Default: the package's first file.
+	Origin token.Position
 }
 
 // A File is the generated source of one file and where it belongs.
@@ -43,6 +50,10 @@ func Generate(pkg *packages.Package, cfg Config) ([]File, error) {
 		out = filepath.Join(dir, out)
 	}
 	b := &builder{pkg: pkg.Types, fset: pkg.Fset}
+	origin := cfg.Origin
+	if origin.Filename == "" && len(pkg.GoFiles) > 0 {
+		origin = token.Position{Filename: slices.Min(pkg.GoFiles)}
+	}
 	var schemas []*Schema
 	seen := make(map[string]bool)
 	for _, name := range cfg.Types {
@@ -50,7 +61,7 @@ func Generate(pkg *packages.Package, cfg Config) ([]File, error) {
 			continue
 		}
 		seen[name] = true
-		if s := b.schema(name, dir); s != nil {
+		if s := b.schema(name, origin); s != nil {
 			schemas = append(schemas, s)
 		}
 	}

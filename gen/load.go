@@ -61,11 +61,20 @@ func load(dir string, overlay map[string][]byte) (*packages.Package, error) {
 	}
 	pkg := pkgs[0]
 	var ps Problems
+	var kept []packages.Error
 	for _, e := range pkg.Errors {
-		if e.Kind != packages.TypeError {
+		switch {
+		case e.Kind == packages.TypeError:
+			kept = append(kept, e)
+		case strings.HasPrefix(e.Msg, "# "+pkg.PkgPath+"\n"):
+			// The go command's compile of the package for export data
+			// failed; type-checking from source reports the same errors
+			// as TypeErrors, with positions.
+		default:
 			ps = append(ps, packageProblem(e))
 		}
 	}
+	pkg.Errors = kept
 	if len(ps) > 0 {
 		ps.sort()
 		return nil, ps

@@ -110,10 +110,10 @@ func (b *builder) typeString(t types.Type) string { return types.TypeString(t, b
 
 // schema builds the model of the type called name, or returns nil after
 // recording why it cannot.
-func (b *builder) schema(name string, dir string) *Schema {
+func (b *builder) schema(name string, origin token.Position) *Schema {
 	obj := b.pkg.Scope().Lookup(name)
 	if obj == nil {
-		b.probs = append(b.probs, Problem{Pos: token.Position{Filename: dir}, Type: name,
+		b.probs = append(b.probs, Problem{Pos: origin, Type: name,
 			Msg: fmt.Sprintf("no such type in package %s; -type takes the names of struct types declared in the package", b.pkg.Name())})
 		return nil
 	}
@@ -133,7 +133,7 @@ func (b *builder) schema(name string, dir string) *Schema {
 	}
 	st, ok := named.Underlying().(*types.Struct)
 	if !ok {
-		b.typeProblem(obj, name, "%s is a %s, not a struct; the schema must be a struct type with one field per session value",
+		b.typeProblem(obj, name, "%s is not a struct (its underlying type is %s); the schema must be a struct type with one field per session value",
 			name, b.typeString(named.Underlying()))
 		return nil
 	}
@@ -301,19 +301,26 @@ func kindOf(t types.Type) Kind {
 // session, or returns "".
 func (b *builder) unsupported(t types.Type) string {
 	c := checker{b: b, seen: make(map[*types.Named]bool)}
-	inner, where, why := c.check(t, "")
+	inner, where, why := c.check(t, nil)
 	if why == "" {
 		return ""
 	}
 	msg := "type " + b.typeString(t) + " cannot be stored in a session: "
-	if inner != t {
-		msg += "it contains " + b.typeString(inner)
-		if where != "" {
-			msg += " (" + where + ")"
-		}
-		msg += ", and "
+	if len(where) > 0 {
+		msg += describe(where) + " is " + b.typeString(inner) + ", and "
 	}
-	return msg + why
+	return msg + why + skipHint
+}
+
+// describe names a place inside a type: [slice element, pointer target] is
+// "the pointer target of its slice element".
+func describe(where []string) string {
+	parts := make([]string, len(where))
+	for i, w := range where {
+		parts[len(where)-1-i] = "the " + w
+	}
+	parts[len(parts)-1] = "its " + where[0]
+	return strings.Join(parts, " of ")
 }
 
 // checker walks a type looking for something that cannot be encoded.
@@ -322,29 +329,39 @@ type checker struct {
 	seen map[*types.Named]bool // named types being checked, for recursive types
 }
 
-const skipHint = `, or tag the field session:"-"`
+const skipHint = `; or tag the field session:"-"`
 
-// check returns the offending type, where it sits within t, and why it
-// cannot be stored; why is "" when all of t can be.
-func (c *checker) check(t types.Type, where string) (types.Type, string, string) {
+// check returns the offending type, where it sits within the field's type,
+// and why it cannot be stored; why is "" when all of t can be.
+func (c *checker) check(t types.Type, where []string) (types.Type, []string, string) {
 	switch t := t.(type) {
 	case *types.Alias:
-		return c.check(types.Unalias(t), where)
-	case *types.Named:
-		if isTime(t) {
-			return nil, "", ""
+		inner, w, why := c.check(types.Unalias(t), where)
+		if inner == types.Unalias(t) {
+			inner = t // name the type as the user wrote it
 		}
-		if c.seen[t] {
-			return nil, "", ""
+		return inner, w, why
+	case *types.Named:
+		if isTime(t) || c.seen[t] {
+			return nil, nil, ""
 		}
 		c.seen[t] = true
+		name := c.b.typeString(t)
 		if st, ok := t.Underlying().(*types.Struct); ok && overTime(st) {
-			return t, where, fmt.Sprintf("%s is defined over time.Time but is not time.Time, so it has none of time.Time's encoding "+
-				"and would lose its value; use time.Time itself (or a struct with a time.Time field)%s", c.b.typeString(t), skipHint)
+			return t, where, name + " is defined over time.Time but is not time.Time, so it has none of time.Time's " +
+				"encoding and would lose its value; use time.Time itself (or a struct with a time.Time field)"
+		}
+		if st, ok := t.Underlying().(*types.Struct); ok {
+			for i := range st.NumFields() {
+				if f := st.Field(i); !f.Exported() {
+					return t, where, fmt.Sprintf("%s has the unexported field %s, which msgpack cannot encode; export the field, "+
+						"or store a type whose fields are all exported", name, f.Name())
+				}
+			}
 		}
 		inner, w, why := c.check(t.Underlying(), where)
 		if inner == t.Underlying() {
-			inner = t // name the type the user wrote
+			inner = t
 		}
 		return inner, w, why
 	case *types.Basic:
@@ -352,54 +369,47 @@ func (c *checker) check(t types.Type, where string) (types.Type, string, string)
 		case t.Kind() == types.Invalid:
 			return t, where, "the type does not compile; fix the package's compile errors first"
 		case t.Info()&types.IsComplex != 0:
-			return t, where, "msgpack has no complex numbers; store the real and imaginary parts as two float64 fields" + skipHint
+			return t, where, "msgpack has no complex numbers; store the real and imaginary parts as two float64 fields"
 		case t.Kind() == types.UnsafePointer:
-			return t, where, "an unsafe.Pointer is an address in this process and means nothing in the next request; store the value it points to" + skipHint
+			return t, where, "an unsafe.Pointer is an address in this process and means nothing in the next request; store the value it points to"
 		}
-		return nil, "", ""
+		return nil, nil, ""
 	case *types.Pointer:
-		return c.check(t.Elem(), join(where, "pointer target"))
+		return c.check(t.Elem(), append(where, "pointer target"))
 	case *types.Slice:
-		return c.check(t.Elem(), join(where, "slice element"))
+		return c.check(t.Elem(), append(where, "slice element"))
 	case *types.Array:
-		return c.check(t.Elem(), join(where, "array element"))
+		return c.check(t.Elem(), append(where, "array element"))
 	case *types.Map:
 		k, ok := t.Key().Underlying().(*types.Basic)
 		if !ok || k.Info()&(types.IsString|types.IsInteger) == 0 {
-			return t.Key(), join(where, "map key"), "map keys must be strings or integers (named or not); key the map by a string or an integer" + skipHint
+			return t.Key(), append(where, "map key"), "map keys must be strings or integers; key the map by a string or an integer"
 		}
-		return c.check(t.Elem(), join(where, "map value"))
+		return c.check(t.Elem(), append(where, "map value"))
 	case *types.Struct:
 		for i := range t.NumFields() {
 			f := t.Field(i)
 			if !f.Exported() {
-				return t, where, fmt.Sprintf("it has the unexported field %s, which msgpack cannot encode; export the field, "+
+				return t, where, fmt.Sprintf("the struct has the unexported field %s, which msgpack cannot encode; export the field, "+
 					"or store a type whose fields are all exported", f.Name())
 			}
 			if tag, _ := reflect.StructTag(t.Tag(i)).Lookup("msgpack"); tag == "-" || strings.HasPrefix(tag, "-,") {
 				continue // msgpack skips it, by the user's choice
 			}
-			if inner, w, why := c.check(f.Type(), join(where, "field "+f.Name())); why != "" {
+			if inner, w, why := c.check(f.Type(), append(where, "field "+f.Name())); why != "" {
 				return inner, w, why
 			}
 		}
-		return nil, "", ""
+		return nil, nil, ""
 	case *types.Chan:
-		return t, where, "a channel connects goroutines of one process and cannot be encoded; store the values it carries instead" + skipHint
+		return t, where, "channels connect goroutines of one process and cannot be encoded; store the values sent on it instead"
 	case *types.Signature:
-		return t, where, "a function cannot be encoded; store the data it needs instead" + skipHint
+		return t, where, "functions cannot be encoded; store the data the function needs instead"
 	case *types.Interface:
-		return t, where, "it is an interface type, and sessgen needs a concrete type to decode into; that is what keeps the session " +
-			"type-safe: use a concrete type (a struct, or one field per alternative)" + skipHint
+		return t, where, "an interface gives the decoder no concrete type to decode into and would defeat the session's " +
+			"type safety; use a concrete type (a struct, or one field per alternative)"
 	case *types.TypeParam:
-		return t, where, "type parameters are not supported; use a concrete type" + skipHint
+		return t, where, "type parameters are not supported; use a concrete type"
 	}
 	return t, where, fmt.Sprintf("unsupported type %T", t)
-}
-
-func join(where, more string) string {
-	if where == "" {
-		return more
-	}
-	return where + ", " + more
 }

@@ -19,10 +19,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/sessgen/sessgen/gen"
@@ -99,7 +101,12 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 		return exitUsage
 	}
 
-	files, err := gen.Run(dir, gen.Config{Types: types, Output: *output})
+	cfg := gen.Config{Types: types, Output: *output}
+	if file := getenv("GOFILE"); file != "" && fs.NArg() == 0 {
+		line, _ := strconv.Atoi(getenv("GOLINE"))
+		cfg.Origin = token.Position{Filename: filepath.Join(dir, file), Line: line, Column: 1}
+	}
+	files, err := gen.Run(dir, cfg)
 	if err != nil {
 		var ps gen.Problems
 		if errors.As(err, &ps) {
