@@ -20,7 +20,11 @@ type Session struct {
 	rec     Record
 	stored  bool // rec came from the driver
 	flash   map[string]flashEntry
-	changed map[string]struct{} // data keys set or deleted since load
+	changed []string // data keys set or deleted since load, without repeats
+	// save and saveCh are what prepareLocked hands the driver; kept here so
+	// that a save allocates neither.
+	save   Record
+	saveCh Changes
 	cleared bool
 	oldID   string
 	aged    bool // loaded flash values exist, so saving ages them
@@ -107,10 +111,9 @@ func (s *Session) setLocked(key string, b []byte) {
 }
 
 func (s *Session) markLocked(key string) {
-	if s.changed == nil {
-		s.changed = make(map[string]struct{}, 4)
+	if !slices.Contains(s.changed, key) { // sessions hold few keys
+		s.changed = append(s.changed, key)
 	}
-	s.changed[key] = struct{}{}
 }
 
 // Delete removes the data key.
@@ -308,18 +311,18 @@ func (s *Session) dirtyLocked() bool {
 // prepareLocked builds the record to save and what changed, and sets the
 // activity and expiry times.
 func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record, *Changes) {
-	rec := s.rec
+	rec := &s.save
+	*rec = s.rec
 	rec.Active = now
 	rec.Expires = expires
-	if rec.Created.IsZero() || !s.stored {
-		if rec.Created.IsZero() {
-			rec.Created = now
-		}
+	if rec.Created.IsZero() {
+		rec.Created = now
 	}
-	s.id()
-	rec.ID = s.rec.ID
-	ch := &Changes{OldID: s.oldID, Cleared: s.cleared, Refreshed: refreshed}
-	for k := range s.changed {
+	rec.ID = s.id()
+	ch := &s.saveCh
+	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, Refreshed: refreshed,
+		DataSet: ch.DataSet[:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
+	for _, k := range s.changed {
 		if _, ok := rec.Data[k]; ok {
 			ch.DataSet = append(ch.DataSet, k)
 		} else {
@@ -346,7 +349,7 @@ func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record
 	slices.Sort(ch.DataDel)
 	slices.Sort(ch.FlashSet)
 	slices.Sort(ch.FlashDel)
-	return &rec, ch
+	return rec, ch
 }
 
 // saved records that rec is now what the store holds.

@@ -52,7 +52,9 @@ func unmarshal(p []byte) (*runtime.Record, error) {
 	if len(p) < 32 {
 		return nil, errPayload
 	}
-	rec := &runtime.Record{ID: base64.RawURLEncoding.EncodeToString(p[:32])}
+	var id [runtime.IDLen]byte
+	base64.RawURLEncoding.Encode(id[:], p[:32])
+	rec := &runtime.Record{ID: string(id[:])}
 	p = p[32:]
 	created, p, err := uvarint(p)
 	if err != nil {
