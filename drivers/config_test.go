@@ -102,7 +102,9 @@ func TestRedisFromConfig(t *testing.T) {
 		t.Errorf("keys in db 1: %v, %v; want one session under the namespace", keys, err)
 	}
 	var got string
-	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { got, _ = runtime.Lookup(s, "k", runtime.String[string]{}) })
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+		got, _ = runtime.Lookup(s, "k", runtime.String[string]{})
+	})
 	if got != "v" {
 		t.Errorf("value through the configured Redis driver: %q", got)
 	}

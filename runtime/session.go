@@ -23,8 +23,8 @@ type Session struct {
 	changed []string // data keys set or deleted since load, without repeats
 	// save and saveCh are what prepareLocked hands the driver; kept here so
 	// that a save allocates neither.
-	save   Record
-	saveCh Changes
+	save    Record
+	saveCh  Changes
 	cleared bool
 	oldID   string
 	aged    bool // loaded flash values exist, so saving ages them
