@@ -190,14 +190,14 @@ func (st *state) save(headers bool) error {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
 	now := m.o.Clock()
-	touch := sess.stored && now.Sub(sess.rec.Active) >= m.o.TouchInterval
-	if !sess.dirtyLocked() && !touch {
-		return nil
-	}
 	if !sess.stored && sess.oldID == "" && sess.emptyLocked() {
 		if headers && st.token != "" { // a cookie that named no session: drop it
 			m.addCookie(st.rw.Header(), "", 0)
 		}
+		return nil
+	}
+	touch := sess.stored && now.Sub(sess.rec.Active) >= m.o.TouchInterval
+	if !sess.dirtyLocked() && !touch {
 		return nil
 	}
 	created := sess.rec.Created

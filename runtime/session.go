@@ -305,7 +305,7 @@ func (s *Session) emptyLocked() bool {
 
 // dirtyLocked reports whether saving would change what is stored.
 func (s *Session) dirtyLocked() bool {
-	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.rec.Stale
+	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.rec.Stale || s.oldID != ""
 }
 
 // prepareLocked builds the record to save and what changed, and sets the

@@ -472,6 +472,19 @@ var cases = []testCase{
 			want(t, "value in fresh session", a, "<absent>")
 		}
 	}},
+	{"ExpiredOrGarbageCookieIsRemoved", func(t *testing.T, h *Harness) {
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
+		h.Clock.Advance(2 * time.Hour)
+		h.Do(noop)
+		if c := h.Cookie(); c != "" {
+			t.Errorf("expired session's cookie kept: %q", c)
+		}
+		h.SetCookie("garbage")
+		h.Do(noop)
+		if c := h.Cookie(); c != "" {
+			t.Errorf("garbage cookie kept: %q", c)
+		}
+	}},
 	{"TamperedCookieIsFreshSession", func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
 		c := []byte(h.Cookie())
