@@ -51,6 +51,9 @@ type Changes struct {
 	// Cleared means every existing value was removed (Reset or Invalidate)
 	// before the values in Record were set.
 	Cleared bool
+	// New means the record was not loaded from the driver: this is its
+	// first save, and Record.Created is being stored for the first time.
+	New bool
 
 	DataSet   []string // data keys whose value in Record.Data is new
 	DataDel   []string // data keys that were deleted

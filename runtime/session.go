@@ -320,7 +320,7 @@ func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record
 	}
 	rec.ID = s.id()
 	ch := &s.saveCh
-	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, Refreshed: refreshed,
+	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored, Refreshed: refreshed,
 		DataSet: ch.DataSet[:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
 	for _, k := range s.changed {
 		if _, ok := rec.Data[k]; ok {
