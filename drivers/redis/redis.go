@@ -50,7 +50,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -154,16 +157,48 @@ func decode(id string, m map[string]string) *runtime.Record {
 			if rec.Data == nil {
 				rec.Data = make(map[string][]byte, len(m)-2)
 			}
-			rec.Data[k[len(dataPrefix):]] = []byte(v)
+			rec.Data[k[len(dataPrefix):]] = bytesOf(v)
 		case strings.HasPrefix(k, flashPrefix):
 			if rec.Flash == nil {
 				rec.Flash = make(map[string][]byte, 2)
 			}
-			rec.Flash[k[len(flashPrefix):]] = []byte(v)
+			rec.Flash[k[len(flashPrefix):]] = bytesOf(v)
 		}
 	}
 	return rec
 }
+
+// bytesOf returns s's bytes without copying them. The strings come from
+// go-redis's reply and are referenced nowhere else, and a Record's values are
+// read-only by the runtime.Driver contract, so no one can observe a string
+// changing.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// names caches the hash field names of session keys ("d:cart"), so that a
+// save does not build them again. Programs use a fixed set of keys (the
+// generated schema's); past maxNames entries, names are built each time.
+var names struct {
+	data, flash sync.Map // key -> field name
+	n           atomic.Int32
+}
+
+const maxNames = 4096
+
+func fieldName(cache *sync.Map, prefix, key string) string {
+	if f, ok := cache.Load(key); ok {
+		return f.(string)
+	}
+	f := prefix + key
+	if names.n.Load() < maxNames {
+		if _, loaded := cache.LoadOrStore(key, f); !loaded {
+			names.n.Add(1)
+		}
+	}
+	return f
+}
+
+func dataField(key string) string  { return fieldName(&names.data, dataPrefix, key) }
+func flashField(key string) string { return fieldName(&names.flash, flashPrefix, key) }
 
 func parseTime(s string) (time.Time, bool) {
 	if s == "" {
@@ -175,8 +210,6 @@ func parseTime(s string) (time.Time, bool) {
 	}
 	return time.Unix(0, n), true
 }
-
-func formatTime(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
 
 // Save writes what changed and returns the session ID as the cookie value,
 // or "" when the session ended up empty and its hash was deleted. See the
@@ -243,12 +276,12 @@ func (d *Driver) del(ctx context.Context, key, old string) error {
 // single server, afterwards on Cluster.
 func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Record, ttl time.Duration) error {
 	args := make([]any, 0, 4+2*(len(rec.Data)+len(rec.Flash)))
-	args = append(args, fieldCreated, formatTime(rec.Created), fieldActive, formatTime(rec.Active))
+	args = append(args, fieldCreated, rec.Created.UnixNano(), fieldActive, rec.Active.UnixNano())
 	for k, v := range rec.Data {
-		args = append(args, dataPrefix+k, v)
+		args = append(args, dataField(k), v)
 	}
 	for k, v := range rec.Flash {
-		args = append(args, flashPrefix+k, v)
+		args = append(args, flashField(k), v)
 	}
 	_, err := d.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		if old != "" && d.single {
@@ -273,18 +306,23 @@ func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Reco
 
 // update applies the listed changes in one transaction.
 func (d *Driver) update(ctx context.Context, key string, rec *runtime.Record, ch *runtime.Changes, ttl time.Duration) error {
-	var del []string
+	// The commands go through Do with argument lists built here: the typed
+	// helpers would copy them and box the key once per command.
+	k := any(key)
+	p := d.c.TxPipeline()
 	if n := len(ch.DataDel) + len(ch.FlashDel); n > 0 {
-		del = make([]string, 0, n)
-		for _, k := range ch.DataDel {
-			del = append(del, dataPrefix+k)
+		del := make([]any, 0, 2+n)
+		del = append(del, "hdel", k)
+		for _, f := range ch.DataDel {
+			del = append(del, dataField(f))
 		}
-		for _, k := range ch.FlashDel {
-			del = append(del, flashPrefix+k)
+		for _, f := range ch.FlashDel {
+			del = append(del, flashField(f))
 		}
+		p.Do(ctx, del...)
 	}
-	args := make([]any, 0, 4+2*(len(ch.DataSet)+len(ch.FlashSet)))
-	args = append(args, fieldActive, formatTime(rec.Active))
+	set := make([]any, 0, 6+2*(len(ch.DataSet)+len(ch.FlashSet)))
+	set = append(set, "hset", k, fieldActive, rec.Active.UnixNano())
 	// A new session writes its creation time. A loaded one never does: if a
 	// concurrent request deleted the hash, this write must not bring the
 	// session back (see decode). The manager stamps a new session's creation
@@ -292,27 +330,21 @@ func (d *Driver) update(ctx context.Context, key string, rec *runtime.Record, ch
 	// later, unless a test's clock stood still, when a remnant may keep its
 	// creation time and be revived.
 	if rec.Created.Equal(rec.Active) {
-		args = append(args, fieldCreated, formatTime(rec.Created))
+		set = append(set, fieldCreated, rec.Created.UnixNano())
 	}
-	for _, k := range ch.DataSet {
-		if v, ok := rec.Data[k]; ok {
-			args = append(args, dataPrefix+k, v)
+	for _, f := range ch.DataSet {
+		if v, ok := rec.Data[f]; ok {
+			set = append(set, dataField(f), v)
 		}
 	}
-	for _, k := range ch.FlashSet {
-		if v, ok := rec.Flash[k]; ok {
-			args = append(args, flashPrefix+k, v)
+	for _, f := range ch.FlashSet {
+		if v, ok := rec.Flash[f]; ok {
+			set = append(set, flashField(f), v)
 		}
 	}
-	_, err := d.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		if len(del) > 0 {
-			p.HDel(ctx, key, del...)
-		}
-		p.HSet(ctx, key, args...)
-		p.PExpire(ctx, key, ttl)
-		return nil
-	})
-	if err != nil {
+	p.Do(ctx, set...)
+	p.Do(ctx, "pexpire", k, ttl.Milliseconds())
+	if _, err := p.Exec(ctx); err != nil {
 		return fmt.Errorf("sessgen/redis: writing session: MULTI: %w", err)
 	}
 	return nil
@@ -344,12 +376,12 @@ return 1
 // goes away is decided in Redis, atomically.
 func (d *Driver) deleteFields(ctx context.Context, key string, rec *runtime.Record, ch *runtime.Changes, ttl time.Duration) (string, error) {
 	args := make([]any, 0, 2+len(ch.DataDel)+len(ch.FlashDel))
-	args = append(args, ttl.Milliseconds(), formatTime(rec.Active))
+	args = append(args, ttl.Milliseconds(), rec.Active.UnixNano())
 	for _, k := range ch.DataDel {
-		args = append(args, dataPrefix+k)
+		args = append(args, dataField(k))
 	}
 	for _, k := range ch.FlashDel {
-		args = append(args, flashPrefix+k)
+		args = append(args, flashField(k))
 	}
 	alive, err := deleteFieldsScript.Run(ctx, d.c, []string{key}, args...).Int()
 	if err != nil {
