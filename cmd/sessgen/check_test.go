@@ -9,8 +9,6 @@ import (
 
 const cartSchema = `package app
 
-//go:generate sessgen -type Cart
-
 type Cart struct {
 	CartID int64
 	Notice string ` + "`session:\"notice,flash\"`" + `
