@@ -230,6 +230,41 @@ func TestRoundTrips(t *testing.T) {
 	if want := []string{"hgetall", "multi", "hset", "pexpire", "exec"}; trips != 2 || !slices.Equal(cmds, want) {
 		t.Errorf("touch: %d round trips %v, want 2 %v", trips, cmds, want)
 	}
+
+	// Reset: the hash is deleted and written again in one transaction.
+	a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { s.Reset(); runtime.Store(s, "m", 1, i64) })
+	trips, cmds = n.take()
+	if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec"}; trips != 2 || !slices.Equal(cmds, want) {
+		t.Errorf("reset: %d round trips %v, want 2 %v", trips, cmds, want)
+	}
+
+	// Regenerate on a single server: the new hash is written and the old
+	// one deleted in one transaction.
+	_, cookie2 := a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { s.Regenerate() })
+	trips, cmds = n.take()
+	if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec"}; trips != 2 || !slices.Equal(cmds, want) {
+		t.Errorf("regenerate: %d round trips %v, want 2 %v", trips, cmds, want)
+	}
+	if c.Exists(ctx, "test:session:"+cookie).Val() != 0 || c.Exists(ctx, "test:session:"+cookie2).Val() != 1 {
+		t.Error("regenerate: the old hash survived or the new one is missing")
+	}
+	n.take()
+
+	// A session that becomes empty: one script deletes the fields and the
+	// hash. (The first run of the script on a server costs an EVALSHA
+	// refused with NOSCRIPT and an EVAL; later runs are one EVALSHA.)
+	for i := range 2 {
+		_, ck := a.do("", func(_ http.ResponseWriter, s *runtime.Session) { runtime.Flash(s, "notice", "hi", str) })
+		n.take()
+		_, ck = a.do(ck, func(_ http.ResponseWriter, s *runtime.Session) { runtime.LookupFlash(s, "notice", str) })
+		trips, cmds = n.take()
+		if ck != "" {
+			t.Errorf("session emptied by flash ageing kept its cookie")
+		}
+		if want := []string{"hgetall", "evalsha"}; i == 1 && (trips != 2 || !slices.Equal(cmds, want)) {
+			t.Errorf("emptying: %d round trips %v, want 2 %v", trips, cmds, want)
+		}
+	}
 	for _, err := range a.takeErrs() {
 		t.Error(err)
 	}
@@ -366,13 +401,14 @@ func TestTimeoutOption(t *testing.T) {
 // Invalidate move the session to a new key, wherever it hashes, and delete
 // the old one.
 func TestClusterRegenerate(t *testing.T) {
-	c, _ := newClusterClient(t, redistest.StartCluster(t))
+	c, n := newClusterClient(t, redistest.StartCluster(t))
 	d := newDriver(t, c)
 	a := newApp(t, d)
 	ctx := context.Background()
 	slots := map[int64]bool{}
 	for i := range 6 {
 		_, cookie := a.do("", func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "user", "ada", str) })
+		n.take()
 		var cookie2 string
 		if i%2 == 0 {
 			_, cookie2 = a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { s.Regenerate() })
@@ -384,6 +420,12 @@ func TestClusterRegenerate(t *testing.T) {
 		}
 		if cookie2 == cookie || cookie2 == "" {
 			t.Fatalf("cookie not replaced")
+		}
+		// The new hash in one transaction, then the old key's DEL: the two
+		// keys may live on different nodes.
+		trips, cmds := n.take()
+		if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec", "del"}; trips != 3 || !slices.Equal(cmds, want) {
+			t.Errorf("round trips %d %v, want 3 %v", trips, cmds, want)
 		}
 		slots[c.ClusterKeySlot(ctx, d.Key(cookie)).Val()/5462] = true
 		slots[c.ClusterKeySlot(ctx, d.Key(cookie2)).Val()/5462] = true
