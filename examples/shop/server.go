@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/sessgen/sessgen/drivers"
+	"github.com/sessgen/sessgen/runtime"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// shop holds what the handlers share: the parsed page templates.
+type shop struct {
+	pages map[string]*template.Template
+}
+
+// newServer returns the shop's HTTP handler: its routes behind the session
+// middleware of the driver cfg selects, behind cross-origin protection.
+func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
+	s := &shop{pages: make(map[string]*template.Template)}
+	for _, name := range []string{"products", "cart", "checkout", "login"} {
+		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("shop: %w", err)
+		}
+		s.pages[name] = t
+	}
+
+	// snippet:mount
+	sessions, err := drivers.NewManager(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.products)
+	mux.HandleFunc("POST /cart/add", s.addToCart)
+	mux.HandleFunc("GET /cart", s.cart)
+	mux.HandleFunc("GET /checkout", s.checkoutForm)
+	mux.HandleFunc("POST /checkout", s.checkout)
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	// Every route gets a session; a cross-site form post is refused with
+	// 403 Forbidden before it reaches one.
+	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
+	// endsnippet
+}
+
+// view is what the page templates see.
+type view struct {
+	Title    string
+	Session  Shop // every session value, flash values included
+	Count    int  // how many things are in the cart
+	Products []Product
+	Lines    []Line
+	Total    string
+}
+
+// render executes the named page into a buffer and writes it, so that a
+// template error becomes a clean 500 rather than half a page.
+func (s *shop) render(w http.ResponseWriter, r *http.Request, sess ShopSession, name string, v view) {
+	v.Session = sess.All()
+	for _, it := range v.Session.Items {
+		v.Count += it.Quantity
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		slog.ErrorContext(r.Context(), "shop: rendering page", "page", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
