@@ -14,7 +14,9 @@
 //	a         last recorded activity, Unix nanoseconds in decimal
 //
 // The hash expires by itself when the session's idle timeout or absolute
-// lifetime (whichever is first) runs out: every save sets its TTL.
+// lifetime (whichever is first) runs out: every save sets its TTL. The TTL is
+// relative (PEXPIRE, the time from the recorded activity to the session's
+// end), so the application servers' clocks need not agree with Redis's.
 //
 // # Round trips
 //
