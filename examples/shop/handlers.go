@@ -25,6 +25,7 @@ func (s *shop) products(w http.ResponseWriter, r *http.Request) {
 }
 
 // snippet:handler
+
 // addToCart serves POST /cart/add: one more of a product in the cart, then
 // back to the product list, which says "Added <product>" once.
 func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {

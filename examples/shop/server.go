@@ -32,11 +32,6 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 		s.pages[name] = t
 	}
 
-	// snippet:mount
-	sessions, err := drivers.NewManager(cfg, opts)
-	if err != nil {
-		return nil, err
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.products)
 	mux.HandleFunc("POST /cart/add", s.addToCart)
@@ -46,6 +41,14 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+
+	// snippet:mount
+	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
+	// names another.
+	sessions, err := drivers.NewManager(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
 	// Every route gets a session; a cross-site form post is refused with
 	// 403 Forbidden before it reaches one.
 	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
