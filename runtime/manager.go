@@ -219,7 +219,11 @@ func (st *state) save(headers bool) error {
 			ErrCookieTooLarge, m.o.Name, n, maxCookie)
 	}
 	if headers {
-		m.addCookie(st.rw.Header(), token, expires.Sub(now))
+		// A server-side store keeps the cookie's value; the browser already
+		// holds it unless it must learn a new expiry.
+		if token != st.token || m.o.Persist {
+			m.addCookie(st.rw.Header(), token, expires.Sub(now))
+		}
 	} else if token != st.token {
 		return fmt.Errorf("%w (driver issued a new cookie value)", ErrHeadersWritten)
 	}

@@ -25,6 +25,7 @@ type Session struct {
 	// that a save allocates neither.
 	save    Record
 	saveCh  Changes
+	buf     [2][4]string // first backing arrays of changed and saveCh.DataSet
 	cleared bool
 	oldID   string
 	aged    bool // loaded flash values exist, so saving ages them
@@ -111,6 +112,9 @@ func (s *Session) setLocked(key string, b []byte) {
 }
 
 func (s *Session) markLocked(key string) {
+	if s.changed == nil {
+		s.changed = s.buf[0][:0]
+	}
 	if !slices.Contains(s.changed, key) { // sessions hold few keys
 		s.changed = append(s.changed, key)
 	}
@@ -321,7 +325,7 @@ func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record
 	rec.ID = s.id()
 	ch := &s.saveCh
 	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored, Refreshed: refreshed,
-		DataSet: ch.DataSet[:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
+		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
 	for _, k := range s.changed {
 		if _, ok := rec.Data[k]; ok {
 			ch.DataSet = append(ch.DataSet, k)
