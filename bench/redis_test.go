@@ -33,28 +33,31 @@ func redisAddr(tb testing.TB) string {
 }
 
 // A probe measures what a Redis case costs besides wall time: the commands
-// the server executed (from INFO commandstats, so nothing is assumed about
-// the client), the round trips the client made (counted by a go-redis hook
-// or a wrapped redigo connection), and CPU time, the benchmark process's
-// (getrusage) and the server's (INFO cpu).
+// the client sent and the round trips it made (counted by a go-redis hook or
+// a wrapped redigo connection; MULTI and EXEC are commands), the commands the
+// server executed (INFO commandstats, which also counts what a Lua script
+// calls), and CPU time, the benchmark process's (getrusage) and the server's
+// (INFO cpu).
 type probe struct {
 	addr  string
+	cmds  atomic.Int64
 	trips atomic.Int64
 }
 
 // A snapshot is the probe's counters at one instant.
 type snapshot struct {
-	cmds   map[string]int64 // calls per command, from INFO commandstats
-	trips  int64
-	cpu    time.Duration // this process, user+sys
-	srvCPU time.Duration // redis-server, user+sys
+	srvCmds map[string]int64 // calls per command, from INFO commandstats
+	cmds    int64
+	trips   int64
+	cpu     time.Duration // this process, user+sys
+	srvCPU  time.Duration // redis-server, user+sys
 }
 
 func (p *probe) snapshot(tb testing.TB) snapshot {
 	tb.Helper()
-	s := snapshot{cpu: processCPU(), trips: p.trips.Load()}
+	s := snapshot{cpu: processCPU(), cmds: p.cmds.Load(), trips: p.trips.Load()}
 	var err error
-	if s.cmds, err = commandStats(p.addr); err != nil {
+	if s.srvCmds, err = commandStats(p.addr); err != nil {
 		tb.Fatal(err)
 	}
 	if s.srvCPU, err = serverCPU(p.addr); err != nil {
@@ -66,8 +69,9 @@ func (p *probe) snapshot(tb testing.TB) snapshot {
 // report adds the per-request metrics between two snapshots to b's result.
 func (p *probe) report(b *testing.B, before, after snapshot) {
 	n := float64(b.N)
-	b.ReportMetric(float64(sum(delta(before.cmds, after.cmds)))/n, "cmds/op")
+	b.ReportMetric(float64(after.cmds-before.cmds)/n, "cmds/op")
 	b.ReportMetric(float64(after.trips-before.trips)/n, "roundtrips/op")
+	b.ReportMetric(float64(sum(delta(before.srvCmds, after.srvCmds)))/n, "srv-cmds/op")
 	b.ReportMetric(float64(after.cpu-before.cpu)/n, "cpu-ns/op")
 	b.ReportMetric(float64(after.srvCPU-before.srvCPU)/n, "srv-cpu-ns/op")
 }
@@ -148,9 +152,9 @@ func serverCPU(addr string) (time.Duration, error) {
 	return total, nil
 }
 
-// tripHook is a go-redis hook that counts round trips: one per command sent
-// alone, one per pipeline or transaction. Connection set-up (HELLO, CLIENT
-// SETINFO, ...) is not counted.
+// tripHook is a go-redis hook that counts commands and round trips: one per
+// command sent alone, one per pipeline or transaction. Connection set-up
+// (HELLO, CLIENT SETINFO, ...) is not counted.
 type tripHook struct{ p *probe }
 
 func (h tripHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
@@ -158,6 +162,7 @@ func (h tripHook) DialHook(next goredis.DialHook) goredis.DialHook { return next
 func (h tripHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		if !uncounted(cmd.Name()) {
+			h.p.cmds.Add(1)
 			h.p.trips.Add(1)
 		}
 		return next(ctx, cmd)
@@ -166,11 +171,15 @@ func (h tripHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 
 func (h tripHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		var n int64
 		for _, c := range cmds {
 			if !uncounted(c.Name()) {
-				h.p.trips.Add(1)
-				break
+				n++
 			}
+		}
+		if n > 0 {
+			h.p.cmds.Add(n)
+			h.p.trips.Add(1)
 		}
 		return next(ctx, cmds)
 	}
@@ -185,9 +194,9 @@ func (p *probe) goRedis(tb testing.TB) *goredis.Client {
 	return c
 }
 
-// tripConn wraps a redigo connection and counts round trips: a Do with a
-// command, or one that flushes commands queued with Send, is one; so is a
-// Flush of queued commands.
+// tripConn wraps a redigo connection and counts commands and round trips: a
+// Do with a command, or one that flushes commands queued with Send, is one
+// round trip; so is a Flush of queued commands.
 type tripConn struct {
 	redis.Conn
 	p       *probe
@@ -195,6 +204,7 @@ type tripConn struct {
 }
 
 func (c *tripConn) Send(cmd string, args ...any) error {
+	c.p.cmds.Add(1)
 	c.pending++
 	return c.Conn.Send(cmd, args...)
 }
@@ -206,6 +216,7 @@ func (c *tripConn) Flush() error {
 
 func (c *tripConn) Do(cmd string, args ...any) (any, error) {
 	if cmd != "" {
+		c.p.cmds.Add(1)
 		c.pending++
 	}
 	c.flushed()
@@ -247,6 +258,7 @@ func sessgenRedis(b testing.TB, write bool) setup {
 	}
 	s := sessgenCase(b, d, write)
 	s.probe = p
+	s.sameCookie = true
 	return s
 }
 

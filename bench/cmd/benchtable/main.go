@@ -27,8 +27,9 @@ var columns = []struct{ unit, head string }{
 	{"B/op", "B/op"},
 	{"allocs/op", "allocs/op"},
 	{"cookie-bytes", "cookie bytes"},
-	{"cmds/op", "Redis cmds/op"},
+	{"cmds/op", "Redis cmds sent/op"},
 	{"roundtrips/op", "round trips/op"},
+	{"srv-cmds/op", "cmds run by redis-server/op"},
 	{"cpu-ns/op", "CPU ns/op (Go)"},
 	{"srv-cpu-ns/op", "CPU ns/op (redis-server)"},
 }
