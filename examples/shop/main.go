@@ -12,10 +12,11 @@
 // cookies with a random secret made at start-up, so sessions end when the
 // server stops.
 //
-// The session cookie is Secure. Browsers store and send Secure cookies over
-// plain HTTP to localhost and 127.0.0.1, which they count as secure origins,
-// so no flag is needed there; -insecure drops the attribute for plain HTTP
-// to any other host.
+// The session cookie is Secure. Chromium (as the browser test checks) and
+// Go's cookie jar count http://localhost and http://127.0.0.1 as secure
+// origins and keep Secure cookies there, so no flag is needed for local use.
+// Over plain HTTP to any other host the browser drops a Secure cookie;
+// -insecure leaves the attribute out for that case.
 package main
 
 import (
