@@ -4,7 +4,7 @@ package cart
 
 import "time"
 
-//go:generate go run github.com/sessgen/sessgen/cmd/sessgen -type Cart
+//go:generate go tool sessgen -type Cart
 
 // Cart is the session schema: one field per session value. The generated
 // CartSession reads and writes each field under its key.

@@ -1,7 +1,7 @@
 package main
 
 // snippet:schema
-//go:generate go run github.com/sessgen/sessgen/cmd/sessgen -type Shop
+//go:generate go tool sessgen -type Shop
 
 // Shop is the session schema: one field per value the shop keeps in a
 // visitor's session. sessgen generates ShopSession from it, with typed
