@@ -197,7 +197,6 @@ func (a *app) takeErrs() []error {
 }
 
 var (
-	i64  = runtime.Signed[int64]{}
-	str  = runtime.String[string]{}
-	strs = runtime.Value[[]string]{}
+	i64 = runtime.Signed[int64]{}
+	str = runtime.String[string]{}
 )
