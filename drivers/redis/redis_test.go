@@ -32,6 +32,20 @@ func TestSuiteCluster(t *testing.T) {
 	sessiontest.Run(t, func(t *testing.T) runtime.Driver { return newDriver(t, c) })
 }
 
+// TestSuiteSentinel reaches the master through a Sentinel, with go-redis's
+// failover client, as a Sentinel deployment would.
+func TestSuiteSentinel(t *testing.T) {
+	master := redistest.Start(t)
+	sentinel := redistest.StartSentinel(t, "sessions", master.Addr)
+	c := goredis.NewFailoverClient(&goredis.FailoverOptions{MasterName: "sessions", SentinelAddrs: []string{sentinel.Addr}})
+	t.Cleanup(func() { c.Close() })
+	sessiontest.Run(t, func(t *testing.T) runtime.Driver { return newDriver(t, c) })
+	// The data really went to the master the Sentinel named.
+	if n, err := redistest.Do(master.Addr, "DBSIZE"); err != nil || n == "0" {
+		t.Errorf("master holds %s keys (%v), want the suite's sessions", n, err)
+	}
+}
+
 func TestNewOptions(t *testing.T) {
 	c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})
 	defer c.Close()

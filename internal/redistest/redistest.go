@@ -300,3 +300,45 @@ func lookPath(t testing.TB, name string) string {
 	}
 	return p
 }
+
+// StartSentinel starts a Redis Sentinel on a free loopback port that
+// monitors master (a host:port, normally a [Server]'s Addr) under the name
+// masterName, with a quorum of one, and waits until it knows the master.
+// Use it with go-redis's NewFailoverClient. It is stopped when the test ends.
+func StartSentinel(t testing.TB, masterName, master string) *Server {
+	t.Helper()
+	bin := lookPath(t, "redis-server")
+	host, port, err := net.SplitHostPort(master)
+	if err != nil {
+		t.Fatalf("redistest: master address %q: %v", master, err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		dir := t.TempDir()
+		p := freePorts(t, 1)[0]
+		conf := filepath.Join(dir, "sentinel.conf") // Sentinel rewrites its config file: it must be writable
+		body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n",
+			p, dir, masterName, host, port, masterName)
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), t: t, dir: dir, args: []string{conf, "--sentinel"}}
+		if lastErr = s.run(bin); lastErr != nil {
+			continue
+		}
+		t.Cleanup(s.Stop)
+		deadline := time.Now().Add(startTimeout)
+		for {
+			reply, err := Do(s.Addr, "SENTINEL", "CKQUORUM", masterName)
+			if err == nil && strings.HasPrefix(reply, "OK") {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("redistest: sentinel on %s does not know master %s within %v: %v %s", s.Addr, master, startTimeout, err, reply)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Fatalf("redistest: starting redis-server --sentinel: %v", lastErr)
+	return nil
+}

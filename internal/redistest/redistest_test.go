@@ -41,3 +41,12 @@ func TestCluster(t *testing.T) {
 		}
 	}
 }
+
+func TestSentinel(t *testing.T) {
+	master := Start(t)
+	s := StartSentinel(t, "m", master.Addr)
+	reply, err := Do(s.Addr, "SENTINEL", "CKQUORUM", "m")
+	if err != nil || !strings.HasPrefix(reply, "OK") {
+		t.Fatalf("CKQUORUM: %q, %v", reply, err)
+	}
+}
