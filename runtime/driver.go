@@ -19,9 +19,11 @@ type Driver interface {
 	Load(ctx context.Context, name, token string) (*Record, error)
 
 	// Save stores rec and returns the new cookie value, or "" to remove the
-	// cookie. ch says what changed since Load, for drivers that write only
-	// the difference. Save must not modify rec or keep references to its
-	// maps after it returns.
+	// cookie (the session is empty). ch says what changed since Load, for
+	// drivers that write only the difference. A driver that finds the
+	// loaded record gone (ch.New is false and the store no longer has it)
+	// returns an error wrapping [ErrSessionGone] and writes nothing. Save
+	// must not modify rec or keep references to its maps after it returns.
 	Save(ctx context.Context, name string, rec *Record, ch *Changes) (token string, err error)
 }
 

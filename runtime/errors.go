@@ -18,6 +18,14 @@ var (
 	ErrLoad = errors.New("sessgen: loading session failed")
 	// ErrSave wraps a driver's failure to save a session.
 	ErrSave = errors.New("sessgen: saving session failed")
+	// ErrSessionGone is what a driver's Save returns when the record it was
+	// asked to update no longer exists because another request ended or
+	// replaced the session meanwhile (a logout or login in another tab). The
+	// changes are dropped and the browser's cookie is left as it is, so a
+	// slow request can neither revive a logged-out session nor clear the
+	// cookie of a newer one. The manager logs it; it is not an error
+	// response.
+	ErrSessionGone = errors.New("sessgen: session ended by another request")
 	// ErrDecode means a stored value does not decode as the requested type,
 	// typically because the schema changed between deploys.
 	ErrDecode = errors.New("sessgen: stored value does not decode")

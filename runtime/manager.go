@@ -210,7 +210,12 @@ func (st *state) save(headers bool) error {
 		expires = end
 	}
 	rec, ch := sess.prepareLocked(now, expires, touch)
-	token, err := m.d.Save(st.req.Context(), m.o.Name, rec, ch)
+	// A client that went away must not cancel the save of what its request did.
+	token, err := m.d.Save(context.WithoutCancel(st.req.Context()), m.o.Name, rec, ch)
+	if errors.Is(err, ErrSessionGone) {
+		m.o.Logger.Info("sessgen: a request's session changes were dropped: the session ended meanwhile", "err", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrSave, err)
 	}
