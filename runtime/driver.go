@@ -61,7 +61,7 @@ type Changes struct {
 	DataDel   []string // data keys that were deleted
 	FlashSet  []string // flash keys whose value in Record.Flash must be stored
 	FlashDel  []string // flash keys that aged out or were deleted
-	Refreshed bool     // the expiry was extended (Active and Expires moved)
+	Refreshed bool     // nothing else may have changed: the save records activity (a touch)
 }
 
 // Whole reports whether the driver must write the record as a whole rather

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -125,6 +126,7 @@ type state struct {
 	sess      *Session
 	err       error
 	token     string // the cookie value the browser holds
+	loadedID  string // the ID of the record that token named, if any
 	committed bool   // headers are out (or the connection was hijacked)
 	failed    bool   // the ErrorHandler answered instead of the handler
 }
@@ -150,21 +152,28 @@ func (st *state) session() (*Session, error) {
 	}
 	st.loaded = true
 	m := st.m
-	st.token = cookieValue(st.req.Header, m.o.Name)
+	// A cookie of the same name set for a more specific path or a parent
+	// domain may come first: try a few until one names a session.
+	var tokens [3]string
+	n := cookieValues(st.req.Header, m.o.Name, tokens[:])
+	st.token = tokens[0]
 	var sess *Session
-	if st.token != "" {
-		rec, err := m.d.Load(st.req.Context(), m.o.Name, st.token)
+	for _, token := range tokens[:n] {
+		rec, err := m.d.Load(st.req.Context(), m.o.Name, token)
 		if err != nil {
 			st.err = fmt.Errorf("%w: %w", ErrLoad, err)
 			return nil, st.err
 		}
-		if rec != nil {
-			if m.expired(rec, m.o.Clock()) {
-				sess = &Session{oldID: rec.ID}
-			} else {
-				sess = newLoaded(rec)
-			}
+		if rec == nil {
+			continue
 		}
+		st.token, st.loadedID = token, rec.ID
+		if m.expired(rec, m.o.Clock()) {
+			sess = &Session{oldID: rec.ID}
+		} else {
+			sess = newLoaded(rec)
+		}
+		break
 	}
 	if sess == nil {
 		sess = &Session{}
@@ -196,9 +205,15 @@ func (st *state) save(headers bool) error {
 		}
 		return nil
 	}
-	touch := sess.stored && now.Sub(sess.rec.Active) >= m.o.TouchInterval
+	// Recording activity is worth a save only while a cookie can still go out.
+	touch := headers && sess.stored && now.Sub(sess.rec.Active) >= m.o.TouchInterval
 	if !sess.dirtyLocked() && !touch {
 		return nil
+	}
+	if !headers && (!sess.stored || sess.oldID != "" && !sess.emptyLocked()) {
+		// A new session or a new ID needs a cookie the browser can no longer
+		// get: store nothing, so the session the browser holds stays intact.
+		return fmt.Errorf("%w: the session needs a new cookie", ErrHeadersWritten)
 	}
 	created := sess.rec.Created
 	if created.IsZero() || !sess.stored {
@@ -223,27 +238,27 @@ func (st *state) save(headers bool) error {
 		return fmt.Errorf("%w: %s=... would be %d bytes (limit %d); store less in the session or use a server-side driver",
 			ErrCookieTooLarge, m.o.Name, n, maxCookie)
 	}
-	if headers {
+	switch {
+	case headers:
 		// A server-side store keeps the cookie's value; the browser already
 		// holds it unless it must learn a new expiry.
 		if token != st.token || m.o.Persist {
 			m.addCookie(st.rw.Header(), token, expires.Sub(now))
 		}
-	} else if token != st.token {
-		return fmt.Errorf("%w (driver issued a new cookie value)", ErrHeadersWritten)
+	case token == "" && st.token != "" && st.token == st.loadedID:
+		// A server-side store destroyed the record the browser's cookie
+		// names (a logout): the stale cookie now opens nothing.
+	case token != st.token:
+		return fmt.Errorf("%w: the driver issued a new cookie value", ErrHeadersWritten)
 	}
 	sess.savedLocked(rec)
 	st.token = token
 	return nil
 }
 
-var (
-	varyCookie   = []string{"Cookie"}
-	noCacheSetCk = []string{`no-cache="Set-Cookie"`}
-)
-
 // addCookie adds Set-Cookie for token ("" deletes the cookie), living for
-// ttl if the cookie persists, and the caching headers that must accompany it.
+// ttl if the cookie persists, and the Cache-Control that keeps shared caches
+// from storing it. (Vary: Cookie is added by commit.)
 func (m *Manager) addCookie(h http.Header, token string, ttl time.Duration) {
 	var c string
 	switch {
@@ -255,19 +270,7 @@ func (m *Manager) addCookie(h http.Header, token string, ttl time.Duration) {
 		c = m.prefix + token + m.suffix
 	}
 	h["Set-Cookie"] = append(h["Set-Cookie"], c)
-	addShared(h, "Vary", varyCookie)
-	addShared(h, "Cache-Control", noCacheSetCk)
-}
-
-// addShared adds the one value in v to h[key] without allocating when the
-// header is not yet set: v's capacity is its length, so a later append by
-// anyone copies it.
-func addShared(h http.Header, key string, v []string) {
-	if old := h[key]; len(old) > 0 {
-		h[key] = append(old, v[0])
-		return
-	}
-	h[key] = v[:1:1]
+	h["Cache-Control"] = append(h["Cache-Control"], `no-cache="Set-Cookie"`)
 }
 
 // commit saves before the headers go out. It reports whether the handler's
@@ -281,8 +284,14 @@ func (st *state) commit() bool {
 	}
 	st.committed = true
 	err := st.save(true)
+	h := st.rw.Header()
 	if err != nil {
 		st.failed = true
+		dropResponseHeaders(h)
+	} else if st.sess != nil {
+		// The response may depend on the session: shared caches must key it
+		// by cookie, whether or not a cookie is set.
+		h["Vary"] = append(h["Vary"], "Cookie")
 	}
 	st.mu.Unlock()
 	if err != nil {
@@ -290,6 +299,18 @@ func (st *state) commit() bool {
 		return false
 	}
 	return true
+}
+
+// dropResponseHeaders removes what the handler set for the response that
+// the ErrorHandler replaces: a redirect target, cookies, validators and the
+// description of a body that will not be sent.
+func dropResponseHeaders(h http.Header) {
+	for k := range h {
+		switch {
+		case k == "Location", k == "Set-Cookie", k == "Etag", k == "Last-Modified", strings.HasPrefix(k, "Content-"):
+			delete(h, k)
+		}
+	}
 }
 
 // finish runs after the handler returned.

@@ -153,8 +153,11 @@ func TestResponseControllerAndHijack(t *testing.T) {
 		t.Error("Flush did not commit the session cookie")
 	}
 
-	// Hijack: the connection is handed over, a change that keeps the cookie is saved.
-	h.Server.Config.Handler = h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Hijack: the connection is handed over, a change that keeps the cookie is
+	// saved when the handler returns. done closes once the middleware has
+	// finished, since the hijacked response reaches the client before that.
+	done := make(chan struct{})
+	hijacking := h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := runtime.From(r.Context())
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
@@ -166,6 +169,10 @@ func TestResponseControllerAndHijack(t *testing.T) {
 		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 		buf.Flush()
 	}))
+	h.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hijacking.ServeHTTP(w, r)
+		close(done)
+	})
 	tr := h.Client.Transport.(*http.Transport).Clone()
 	tr.ForceAttemptHTTP2 = false
 	tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
@@ -179,6 +186,7 @@ func TestResponseControllerAndHijack(t *testing.T) {
 	if body != "ok" {
 		t.Errorf("hijacked body %q", body)
 	}
+	<-done
 	h.Server.Config.Handler = h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := runtime.From(r.Context())
 		v, _ := runtime.Lookup(s, "hijacked", str)

@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
 // Options configure a [Manager]. The zero value is a sensible production
 // configuration.
 type Options struct {
-	// Name is the cookie's name. Default "session".
+	// Name is the cookie's name. Default "session". The "__Host-" prefix
+	// (for example "__Host-session") makes browsers refuse the cookie from
+	// any other subdomain or path, against cookie tossing; it needs the
+	// default Path and no Domain.
 	Name string
 	// Path is the cookie's Path. Default "/".
 	Path string
@@ -24,9 +28,9 @@ type Options struct {
 	SameSite http.SameSite
 	// Partitioned sets the cookie's Partitioned attribute (CHIPS).
 	Partitioned bool
-	// Persist makes the cookie outlive the browser session: it carries an
-	// Expires attribute at the session's expiry. By default the cookie is
-	// a browser-session cookie.
+	// Persist makes the cookie outlive the browser session: it carries a
+	// Max-Age attribute reaching the session's expiry, renewed with every
+	// save. By default the cookie is a browser-session cookie.
 	Persist bool
 
 	// IdleTimeout ends a session that saw no request for this long.
@@ -43,7 +47,7 @@ type Options struct {
 	// ErrorHandler answers a request whose session could not be saved, and
 	// is told about errors after the response was committed (then w
 	// discards what is written). Default: log and, when possible, respond
-	// 500 Internal Server Error. See also [ServiceUnavailable].
+	// 500 Internal Server Error. See also [ServeError].
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Logger receives errors the application cannot act on, such as a stored
 	// value that no longer decodes. Default slog.Default().
@@ -62,6 +66,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Path == "" {
 		o.Path = "/"
+	}
+	// The cookie name prefixes browsers enforce (RFC 6265bis section 4.1.3).
+	if strings.HasPrefix(o.Name, "__Secure-") && o.Insecure {
+		return o, fmt.Errorf("%w: a __Secure- cookie must be Secure (Insecure is set)", ErrInvalidOptions)
+	}
+	if strings.HasPrefix(o.Name, "__Host-") && (o.Insecure || o.Path != "/" || o.Domain != "") {
+		return o, fmt.Errorf("%w: a __Host- cookie must be Secure, with Path \"/\" and no Domain", ErrInvalidOptions)
 	}
 	if !validAttr(o.Path) || !validAttr(o.Domain) {
 		return o, fmt.Errorf("%w: cookie Path and Domain must not contain ';' or control characters", ErrInvalidOptions)

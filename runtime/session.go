@@ -81,7 +81,9 @@ func (s *Session) id() string {
 	return s.rec.ID
 }
 
-// Get returns the msgpack bytes stored under the data key.
+// Get returns the msgpack bytes stored under the data key. They belong to
+// the session and may share memory with the driver's buffers: read them,
+// never modify them.
 func (s *Session) Get(key string) ([]byte, bool) {
 	s.mu.Lock()
 	v, ok := s.rec.Data[key]
@@ -146,7 +148,8 @@ func (s *Session) Pull(key string) ([]byte, bool) {
 // Update calls fn with the data key's current bytes (nil, false when absent)
 // while holding the session's lock, and stores what fn returns unless fn
 // returns an error. It is how read-modify-write operations such as
-// [Add] stay atomic within a request.
+// [Add] stay atomic within a request. old is read-only, and fn must not call
+// methods of s, [From] or the response writer: the lock is held.
 func (s *Session) Update(key string, fn func(old []byte, ok bool) ([]byte, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -262,6 +265,7 @@ func (s *Session) regenerateLocked() {
 		s.oldID = s.rec.ID
 	}
 	s.rec.ID = NewID()
+	s.rec.Created = time.Time{} // a new session: its lifetime starts at the save
 	s.cleared = true
 }
 

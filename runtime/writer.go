@@ -40,23 +40,34 @@ func (w *writer) Write(b []byte) (int, error) {
 	return w.st.rw.Write(b)
 }
 
-// Flush commits the response and flushes it if the underlying writer can.
-func (w *writer) Flush() {
-	if w.st.commit() {
-		if f, ok := w.st.rw.(http.Flusher); ok {
-			f.Flush()
-		}
+// Flush commits the response and flushes it, through the underlying
+// writer's Unwrap chain if need be.
+func (w *writer) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush reporting failure; http.ResponseController uses it.
+func (w *writer) FlushError() error {
+	if !w.st.commit() {
+		return errAborted
 	}
+	return http.NewResponseController(w.st.rw).Flush()
 }
 
 // Hijack hands over the connection. No cookie can be sent any more: a session
 // change is saved after the handler returns if the driver can keep the
-// browser's cookie, and reported otherwise.
+// browser's cookie, and reported otherwise. If hijacking fails, the response
+// goes on as before.
 func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	w.st.mu.Lock()
+	was := w.st.committed
 	w.st.committed = true
 	w.st.mu.Unlock()
-	return http.NewResponseController(w.st.rw).Hijack()
+	conn, rw, err := http.NewResponseController(w.st.rw).Hijack()
+	if err != nil {
+		w.st.mu.Lock()
+		w.st.committed = was
+		w.st.mu.Unlock()
+	}
+	return conn, rw, err
 }
 
 // Unwrap returns the underlying writer, for http.ResponseController.
@@ -70,21 +81,27 @@ func (discard) Header() http.Header         { return http.Header{} }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 func (discard) WriteHeader(int)             {}
 
-// cookieValue returns the value of the first cookie called name, without
-// allocating.
-func cookieValue(h http.Header, name string) string {
+// cookieValues stores the non-empty values of the cookies called name into
+// dst, in the order the browser sent them, and returns how many it stored
+// (at most len(dst)). It does not allocate.
+func cookieValues(h http.Header, name string, dst []string) int {
+	n := 0
 	for _, line := range h["Cookie"] {
-		for line != "" {
+		for line != "" && n < len(dst) {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
 			k, v, ok := strings.Cut(textproto.TrimString(part), "=")
-			if ok && k == name {
-				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				return v
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if v != "" {
+				dst[n] = v
+				n++
 			}
 		}
 	}
-	return ""
+	return n
 }
