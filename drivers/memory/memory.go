@@ -5,6 +5,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -14,15 +15,23 @@ import (
 
 // Driver keeps sessions in a map. The zero value is not usable; call [New].
 type Driver struct {
-	mu       sync.Mutex
-	sessions map[string]*runtime.Record
-	now      func() time.Time
+	mu        sync.Mutex
+	sessions  map[string]*runtime.Record
+	now       func() time.Time
+	lastSweep time.Time
 }
 
+// sweepEvery is how often a save also drops expired records.
+const sweepEvery = time.Minute
+
 // New returns an empty in-memory driver. Expired records are dropped when
-// they are next looked up, and by [Driver.Sweep].
-func New() *Driver {
-	return &Driver{sessions: make(map[string]*runtime.Record), now: time.Now}
+// they are next looked up, every minute during saves, and by [Driver.Sweep].
+func New() *Driver { return NewWithClock(time.Now) }
+
+// NewWithClock is [New] with the clock that decides expiry. Tests that give
+// the manager a fake clock (runtime.Options.Clock) pass the same one here.
+func NewWithClock(now func() time.Time) *Driver {
+	return &Driver{sessions: make(map[string]*runtime.Record), now: now, lastSweep: now()}
 }
 
 // Load returns the record the token names, or nil when there is none or it
@@ -48,10 +57,22 @@ func (d *Driver) Load(_ context.Context, _, token string) (*runtime.Record, erro
 }
 
 // Save stores the changes, merging them into what is stored so that
-// concurrent requests writing different keys keep each other's writes.
+// concurrent requests writing different keys keep each other's writes. A
+// loaded session whose record is gone (ended by another request) is not
+// brought back: Save returns an error wrapping runtime.ErrSessionGone.
 func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if now := d.now(); now.Sub(d.lastSweep) >= sweepEvery {
+		d.sweepLocked(now)
+	}
+	loadedID := rec.ID
+	if ch.OldID != "" {
+		loadedID = ch.OldID
+	}
+	if _, ok := d.sessions[loadedID]; !ok && !ch.New {
+		return "", fmt.Errorf("memory: session %.8s…: %w", loadedID, runtime.ErrSessionGone)
+	}
 	if ch.OldID != "" {
 		delete(d.sessions, ch.OldID)
 	}
@@ -97,7 +118,12 @@ func wholeChanges(rec *runtime.Record, ch *runtime.Changes) *runtime.Changes {
 func (d *Driver) Sweep() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now, n := d.now(), 0
+	return d.sweepLocked(d.now())
+}
+
+func (d *Driver) sweepLocked(now time.Time) int {
+	d.lastSweep = now
+	n := 0
 	for id, rec := range d.sessions {
 		if !now.Before(rec.Expires) {
 			delete(d.sessions, id)
