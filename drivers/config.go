@@ -74,7 +74,8 @@ type RedisConfig struct {
 	// Options holds the client options Masonite nests under "options".
 	Options RedisOptions
 	// Timeout is the session idle timeout (Masonite's "timeout": 60 * 60).
-	// Default 1h.
+	// Masonite keeps it in the redis block; sessgen applies it whichever
+	// driver is selected (see [Config.ManagerOptions]). Default 1h.
 	Timeout time.Duration
 	// Namespace prefixes the keys: <namespace>:session:<id>. Default "sessgen".
 	Namespace string
@@ -129,7 +130,7 @@ func (r RedisConfig) clientOptions() (*goredis.Options, error) {
 		if err != nil {
 			return nil, fmt.Errorf("drivers: redis URL: %w", err)
 		}
-		return o, nil
+		return withNetworkTimeouts(o), nil
 	}
 	host, port := r.Host, r.Port
 	if host == "" {
@@ -141,18 +142,42 @@ func (r RedisConfig) clientOptions() (*goredis.Options, error) {
 	if port < 0 || port > 65535 {
 		return nil, fmt.Errorf("drivers: redis port %d out of range", port)
 	}
-	return &goredis.Options{
+	return withNetworkTimeouts(&goredis.Options{
 		Addr:     net.JoinHostPort(host, strconv.Itoa(port)),
 		Password: r.Password,
 		DB:       r.Options.DB,
-	}, nil
+	}), nil
+}
+
+// Network timeouts of the clients Open builds: a request whose Redis is
+// down gets its error (and, through runtime.ServeError, a 503) in about a
+// second instead of go-redis's defaults of 5s to dial and 3s to read, each
+// retried.
+const (
+	redisDialTimeout = time.Second
+	redisIOTimeout   = 500 * time.Millisecond
+)
+
+func withNetworkTimeouts(o *goredis.Options) *goredis.Options {
+	if o.DialTimeout == 0 {
+		o.DialTimeout = redisDialTimeout
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = redisIOTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = redisIOTimeout
+	}
+	o.MaxRetries = 1
+	o.ContextTimeoutEnabled = true // honour the request's deadline too
+	return o
 }
 
 // ManagerOptions returns o with the settings that c carries for the
-// manager filled in where o leaves them zero: the idle timeout from the
-// Redis block's Timeout when the Redis driver is selected.
+// manager filled in where o leaves them zero: the idle timeout from
+// Redis.Timeout, whichever driver is selected.
 func (c Config) ManagerOptions(o runtime.Options) runtime.Options {
-	if o.IdleTimeout == 0 && c.driverName() == "redis" && c.Redis.Timeout > 0 {
+	if o.IdleTimeout == 0 && c.Redis.Timeout > 0 {
 		o.IdleTimeout = c.Redis.Timeout
 	}
 	return o
@@ -178,7 +203,7 @@ const (
 	EnvRedisPort       = "REDIS_PORT"               // Redis.Port
 	EnvRedisPassword   = "REDIS_PASSWORD"           // Redis.Password
 	EnvRedisDB         = "REDIS_DB"                 // Redis.Options.DB
-	EnvTimeout         = "SESSION_TIMEOUT"          // Redis.Timeout: a Go duration ("1h") or seconds ("3600")
+	EnvTimeout         = "SESSION_TIMEOUT"          // Redis.Timeout, the idle timeout of every driver: a Go duration ("1h") or seconds ("3600")
 	EnvNamespace       = "SESSION_NAMESPACE"        // Redis.Namespace
 )
 
@@ -215,10 +240,13 @@ func FromEnv() (Config, error) {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			secs, err2 := strconv.Atoi(v)
-			if err2 != nil || secs <= 0 {
-				errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 1h or a number of seconds", EnvTimeout, v))
+			if err2 != nil {
+				secs = 0
 			}
 			d = time.Duration(secs) * time.Second
+		}
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 1h, or a number of seconds", EnvTimeout, v))
 		}
 		c.Redis.Timeout = d
 	}

@@ -75,6 +75,15 @@ func TestFromEnv(t *testing.T) {
 	if c, _ := drivers.FromEnv(); c.Redis.Timeout != 90*time.Minute {
 		t.Errorf("SESSION_TIMEOUT=90m gave %v", c.Redis.Timeout)
 	}
+	c.Default = "cookie"
+	if o := c.ManagerOptions(runtime.Options{}); o.IdleTimeout != 30*time.Minute {
+		t.Errorf("SESSION_TIMEOUT ignored for the cookie driver: idle timeout %v", o.IdleTimeout)
+	}
+	t.Setenv("SESSION_TIMEOUT", "-15m")
+	if _, err := drivers.FromEnv(); err == nil || !strings.Contains(err.Error(), "SESSION_TIMEOUT") {
+		t.Errorf("negative SESSION_TIMEOUT accepted: %v", err)
+	}
+	t.Setenv("SESSION_TIMEOUT", "1h")
 	t.Setenv("REDIS_PORT", "x")
 	t.Setenv("SESSION_DRIVER", "files")
 	if _, err := drivers.FromEnv(); err == nil || !strings.Contains(err.Error(), "REDIS_PORT") || !errors.Is(err, drivers.ErrUnknownDriver) {
@@ -108,4 +117,37 @@ func TestRedisFromConfig(t *testing.T) {
 	if got != "v" {
 		t.Errorf("value through the configured Redis driver: %q", got)
 	}
+}
+
+// TestHungRedisFailsFast: with the driver Open builds, a request whose
+// Redis does not answer gets its error (and so a 503) in about a second, not
+// after go-redis's default 3s read timeout and retries.
+func TestHungRedisFailsFast(t *testing.T) {
+	srv := redistest.Start(t)
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	p, _ := strconv.Atoi(port)
+	d, err := drivers.Open(drivers.Config{Default: "redis", Redis: drivers.RedisConfig{Host: host, Port: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Load(t.Context(), "session", runtime.NewID()); err != nil {
+		t.Fatal(err) // connected and answering
+	}
+	hung := make(chan struct{})
+	go func() {
+		defer close(hung)
+		redistest.Do(srv.Addr, "DEBUG", "SLEEP", "3") // the server stops answering for 3s
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	_, err = d.Load(t.Context(), "session", runtime.NewID())
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("Load succeeded while the server was hung")
+	}
+	t.Logf("Load failed after %v: %v", took, err)
+	if took > 2500*time.Millisecond {
+		t.Errorf("Load failed after %v; want about a second", took)
+	}
+	<-hung
 }
