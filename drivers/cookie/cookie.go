@@ -2,9 +2,10 @@
 // encrypted, authenticated cookie. It needs no server.
 //
 // The cookie value is base64url(version | nonce | AES-256-GCM(payload)), with
-// a fresh random 96-bit nonce for every save and the cookie's name as
-// additional authenticated data, so a value cannot be replayed under another
-// cookie name. The payload carries the session ID, the issue time and the
+// a fresh random 96-bit nonce for every save and the version and the cookie's
+// name as additional authenticated data, so a value cannot be replayed under
+// another cookie name. Random nonces keep AES-GCM safe for about 2^32 seals
+// per key; rotating the secret starts a new count. The payload carries the session ID, the issue time and the
 // last activity, so the idle timeout and the absolute lifetime are enforced
 // by the server whatever the browser does with the cookie's expiry.
 //
@@ -89,13 +90,14 @@ func New(secret []byte, previous ...[]byte) (*Driver, error) {
 	return d, nil
 }
 
-// additional returns the cookie name as bytes, cached for the usual case of
-// one name per driver.
+// additional returns the authenticated data: the format version and the
+// cookie name, cached for the usual case of one name per driver. Binding the
+// version means a later format can never be mistaken for this one.
 func (d *Driver) additional(name string) []byte {
 	if a := d.aad.Load(); a != nil && a.name == name {
 		return a.b
 	}
-	a := &aad{name: name, b: []byte(name)}
+	a := &aad{name: name, b: append([]byte{version}, name...)}
 	d.aad.Store(a)
 	return a.b
 }
@@ -141,7 +143,11 @@ func (d *Driver) Save(_ context.Context, name string, rec *runtime.Record, _ *ru
 		return "", nil
 	}
 	bp := scratch.Get().(*[]byte)
-	defer scratch.Put(bp)
+	defer func() {
+		if cap(*bp) <= 16<<10 { // a cookie is at most 4 KiB; keep no outliers
+			scratch.Put(bp)
+		}
+	}()
 	b := append((*bp)[:0], version)
 	b = append(b, make([]byte, nonceLen)...)
 	rand.Read(b[1 : 1+nonceLen]) // never fails (crypto/rand crashes the program instead)
