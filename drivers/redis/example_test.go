@@ -12,22 +12,29 @@ import (
 	"github.com/sessgen/sessgen/runtime"
 )
 
-// Sessions in Redis behind net/http. The client's timeouts bound how long a
-// request waits when Redis is down; the handler then answers 503 through
-// runtime.ServeError. For Sentinel use goredis.NewFailoverClient, for
-// Cluster goredis.NewClusterClient; the driver is the same.
+// Sessions in Redis behind net/http. The client is set to fail fast, so
+// that a request waits at most about a second when Redis is down or hangs;
+// the handler then answers 503 through runtime.ServeError.
+// ContextTimeoutEnabled lets the driver's Timeout bound each Load and Save
+// as a whole (go-redis ignores context deadlines on socket I/O without it,
+// and redis.New refuses a Timeout then). For Sentinel use
+// goredis.NewFailoverClient, for Cluster goredis.NewClusterClient, with the
+// same settings; the driver is the same.
 func Example() {
 	client := goredis.NewClient(&goredis.Options{
-		Addr:         "127.0.0.1:6379",
-		Password:     "",
-		DB:           0,
-		DialTimeout:  time.Second,
-		ReadTimeout:  500 * time.Millisecond,
-		WriteTimeout: 500 * time.Millisecond,
+		Addr:                  "127.0.0.1:6379",
+		Password:              "",
+		DB:                    0,
+		DialTimeout:           500 * time.Millisecond,
+		DialerRetries:         1,
+		ReadTimeout:           500 * time.Millisecond,
+		WriteTimeout:          500 * time.Millisecond,
+		MaxRetries:            1,
+		ContextTimeoutEnabled: true,
 	})
 	defer client.Close()
 
-	driver, err := redis.New(client, redis.Options{Namespace: "myapp"})
+	driver, err := redis.New(client, redis.Options{Namespace: "myapp", Timeout: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}

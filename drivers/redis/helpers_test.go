@@ -1,7 +1,9 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -118,6 +120,28 @@ type app struct {
 	nowMu  sync.Mutex
 	errs   []error
 	errsMu sync.Mutex
+	logs   syncBuffer // what the manager logged
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// take returns what was written since the last call and forgets it.
+func (b *syncBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.b.String()
+	b.b.Reset()
+	return s
 }
 
 type stepFunc func(w http.ResponseWriter, s *runtime.Session)
@@ -127,7 +151,8 @@ type stepCtxKey struct{}
 func newApp(t testing.TB, d runtime.Driver) *app {
 	a := &app{t: t, now: time.Now()}
 	m, err := runtime.NewManager(d, runtime.Options{
-		Clock: a.clock,
+		Clock:  a.clock,
+		Logger: slog.New(slog.NewTextHandler(&a.logs, nil)),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			a.errsMu.Lock()
 			a.errs = append(a.errs, err)
@@ -195,6 +220,61 @@ func (a *app) takeErrs() []error {
 	a.errs = nil
 	return e
 }
+
+// dbsize returns the number of keys in the server or, for a Cluster, in all
+// its masters.
+func dbsize(t testing.TB, c goredis.UniversalClient) int64 {
+	t.Helper()
+	ctx := context.Background()
+	cc, ok := c.(*goredis.ClusterClient)
+	if !ok {
+		n, err := c.DBSize(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var mu sync.Mutex
+	var n int64
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error {
+		k, err := m.DBSize(ctx).Result()
+		mu.Lock()
+		n += k
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// flush empties the server or, for a Cluster, all its masters.
+func flush(t testing.TB, c goredis.UniversalClient) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error { return m.FlushDB(ctx).Err() })
+	} else {
+		err = c.FlushDB(ctx).Err()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loadScript loads the driver's script everywhere c reaches (see
+// redis.LoadScript).
+func loadScript(t testing.TB, c goredis.UniversalClient) {
+	t.Helper()
+	if err := redis.LoadScript(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setCookies returns the response's Set-Cookie headers.
+func setCookies(w *httptest.ResponseRecorder) []string { return w.Result().Header["Set-Cookie"] }
 
 var (
 	i64 = runtime.Signed[int64]{}

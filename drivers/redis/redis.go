@@ -16,7 +16,11 @@
 // The hash expires by itself when the session's idle timeout or absolute
 // lifetime (whichever is first) runs out: every save sets its TTL. The TTL is
 // relative (PEXPIRE, the time from the recorded activity to the session's
-// end), so the application servers' clocks need not agree with Redis's.
+// end), so Redis's clock does not matter. The application servers' clocks
+// do: the manager compares the activity time another server recorded with
+// its own clock to decide whether a session has expired and when to touch
+// it, so they must agree to well within runtime.Options.TouchInterval
+// (NTP-synchronised clocks do).
 //
 // # Round trips
 //
@@ -26,30 +30,82 @@
 // activity time (HSET), and refreshes the TTL (PEXPIRE). Only the keys that
 // changed are written, so two requests on the same session that write
 // different keys both persist; for the same key the last write wins. The
-// script also deletes the hash when no value is left in it (unless another
-// request put one there meanwhile), and it refuses to write into a loaded
-// session whose hash is gone, so a slow request finishing after a logout in
-// another tab cannot bring the session back. The first save after Redis
-// starts costs one more round trip, when EVALSHA is answered NOSCRIPT and
-// go-redis sends the script with EVAL.
+// script deletes the hash when no value is left in it (unless another
+// request put one there meanwhile); Save then returns "" and the cookie is
+// removed. The first save after Redis starts costs one more round trip,
+// when EVALSHA is answered NOSCRIPT and go-redis sends the script with EVAL.
+// HDEL and HSET go in chunks of at most 1000 arguments inside the script, so
+// a save may touch any number of keys.
 //
 // A script rather than MULTI/EXEC: both are atomic and one round trip, but
-// the script can make the decisions above inside Redis, and through go-redis
+// the script can make the decisions here inside Redis, and through go-redis
 // it costs half the client time and 13 fewer allocations per save than a
 // MULTI/HSET/PEXPIRE/EXEC transaction (measured by BenchmarkCycle).
 //
-// Reset and Invalidate delete the hash and write it again in one MULTI/EXEC
-// transaction, so they remove everything that existed when they ran.
-// Regenerate and Invalidate write the session under a new ID and delete the
-// old key. On a single server (standalone or Sentinel) that is one
-// transaction. On Redis Cluster the two keys may hash to different nodes, and
-// a transaction cannot span nodes: the new hash is written in one transaction
-// and the old key deleted afterwards, two round trips.
+// # Sessions ended by another request
+//
+// Every write to a session that was loaded is conditional on its hash still
+// existing (HEXISTS of the creation time, inside the same script). When it
+// is gone because another request logged the user out or regenerated the ID
+// at login, nothing is written and Save returns an error wrapping
+// runtime.ErrSessionGone: the manager drops the request's changes, logs
+// them, and leaves the browser's cookie alone, so a slow request can neither
+// bring a logged-out session back nor clear the cookie of a newer login.
+//
+// # Reset, Regenerate and Invalidate
+//
+// Reset and Invalidate delete the hash and write it again, so they remove
+// everything that existed when they ran. Regenerate and Invalidate write the
+// session under a new ID and delete the old key. On a single server
+// (standalone or Sentinel) all of that, with the check above, is one run of
+// the same script with both keys: one round trip. On Redis Cluster the two
+// keys may hash to different nodes, and a script cannot span nodes: the old
+// key is deleted first (DEL reports whether it existed; if not, nothing more
+// is written and Save returns the runtime.ErrSessionGone error), then the
+// new hash is written: two round trips. If the second one fails, the
+// session is lost rather than left valid under its old ID: a logout fails
+// closed.
+//
+// Whether the client is a single server is decided from its Go type: a
+// *goredis.Client (standalone, or Sentinel from goredis.NewFailoverClient)
+// is one; a *goredis.ClusterClient, a *goredis.Ring and any other
+// implementation of goredis.UniversalClient are treated as several nodes
+// (always correct, one more round trip on Regenerate and Invalidate). A
+// *goredis.Client pointed at a proxy that spreads keys over several shards
+// (twemproxy, Envoy, a cluster proxy) would be taken for a single server and
+// sent a two-key script, which such a proxy rejects or runs on one shard
+// only: pass such a client wrapped in a struct embedding it, for example
+// struct{ goredis.UniversalClient }{client}, so that the driver treats it
+// as several nodes.
+//
+// # Touch
 //
 // A request that only reads the session writes nothing, except that the
 // manager refreshes the recorded activity and the TTL at most once per
 // runtime.Options.TouchInterval (one minute by default): the idle timeout
 // is exact to within that interval.
+//
+// # Timeouts
+//
+// When Redis is down or hangs, a request waits as long as the client lets
+// it. go-redis's defaults (5s to dial, 5 dial attempts, 5s to read and
+// write, 3 retries) let one request wait for tens of seconds on a server
+// that does not answer. A session store should fail fast, so that the
+// request is answered 503 (runtime.ServeError) and the server's goroutines
+// do not pile up. Recommended client settings (the same fields exist in
+// goredis.Options, ClusterOptions, FailoverOptions and UniversalOptions):
+//
+//	DialTimeout:           500 * time.Millisecond,
+//	DialerRetries:         1,
+//	ReadTimeout:           500 * time.Millisecond,
+//	WriteTimeout:          500 * time.Millisecond,
+//	MaxRetries:            1,
+//	ContextTimeoutEnabled: true,
+//
+// and optionally [Options].Timeout, to bound each Load and Save as a whole,
+// retries included. go-redis applies a context's deadline to socket reads
+// and writes only with ContextTimeoutEnabled; without it [New] refuses a
+// Timeout, which would bound nothing.
 package redis
 
 import (
@@ -75,10 +131,18 @@ type Options struct {
 	// pinned to one Cluster slot by a hash tag.
 	Namespace string
 
-	// Timeout, when positive, bounds each Load and Save, on top of the
-	// client's own DialTimeout, ReadTimeout and WriteTimeout. Zero leaves
-	// timeouts to the client (go-redis defaults: 5s to dial, 3s to read and
-	// write).
+	// Timeout, when positive, bounds each Load and Save (all its retries
+	// included), on top of the client's own DialTimeout, ReadTimeout and
+	// WriteTimeout. Zero leaves timeouts to the client (go-redis defaults: 5s
+	// to dial, 5s to read and write, 3 retries; see the package
+	// documentation for settings that fail fast).
+	//
+	// go-redis applies a context's deadline to socket reads and writes only
+	// when the client's options have ContextTimeoutEnabled: true; by default
+	// it ignores it, and a Timeout would bound nothing. New therefore refuses
+	// a positive Timeout with a *goredis.Client, *goredis.ClusterClient or
+	// *goredis.Ring whose ContextTimeoutEnabled is false. (It cannot look
+	// inside other client types: there it is up to you.)
 	Timeout time.Duration
 }
 
@@ -89,8 +153,8 @@ type Driver struct {
 	c       goredis.UniversalClient
 	prefix  string // "<namespace>:session:"
 	timeout time.Duration
-	// single is true when every key lives on one server, so a transaction may
-	// touch two sessions' keys.
+	// single is true when every key lives on one server, so a script may
+	// touch two sessions' keys. It is decided from the client's Go type.
 	single bool
 }
 
@@ -120,8 +184,29 @@ func New(client goredis.UniversalClient, opts Options) (*Driver, error) {
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("sessgen/redis: negative Timeout %v", opts.Timeout)
 	}
+	if opts.Timeout > 0 && !contextTimeouts(client) {
+		return nil, fmt.Errorf("sessgen/redis: Timeout %v would not be enforced: the go-redis client ignores context deadlines "+
+			"on socket reads and writes unless its options set ContextTimeoutEnabled: true; set it, or leave Timeout zero and "+
+			"rely on the client's DialTimeout, ReadTimeout, WriteTimeout and MaxRetries", opts.Timeout)
+	}
+	// See the package documentation: only a *goredis.Client is taken for a
+	// single server.
 	_, single := client.(*goredis.Client)
 	return &Driver{c: client, prefix: ns + ":session:", timeout: opts.Timeout, single: single}, nil
+}
+
+// contextTimeouts reports whether client applies context deadlines to its
+// socket I/O, as far as New can tell: true for a client type it does not know.
+func contextTimeouts(client goredis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *goredis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return true
 }
 
 // Key returns the Redis key of the session with the given ID.
@@ -221,8 +306,10 @@ func parseTime(s string) (time.Time, bool) {
 }
 
 // Save writes what changed and returns the session ID as the cookie value,
-// or "" when the session ended up empty and its hash was deleted. See the
-// package documentation for the commands and round trips.
+// or "" when the session ended up empty and its hash was deleted. When the
+// session was loaded (ch.New is false) and its hash is gone by the time the
+// write runs, nothing is written and the error wraps runtime.ErrSessionGone.
+// See the package documentation for the commands and round trips.
 func (d *Driver) Save(ctx context.Context, _ string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
 	if !runtime.ValidID(rec.ID) {
 		return "", errors.New("sessgen/redis: saving session: malformed session ID")
@@ -234,103 +321,65 @@ func (d *Driver) Save(ctx context.Context, _ string, rec *runtime.Record, ch *ru
 	}
 	key := d.Key(rec.ID)
 	ttl := rec.Expires.Sub(rec.Active)
-	if rec.Active.IsZero() {
-		ttl = time.Until(rec.Expires)
+	if !ch.Whole() && ttl >= time.Millisecond {
+		return d.update(ctx, key, rec, ch, ttl)
 	}
-	empty := len(rec.Data) == 0 && len(rec.Flash) == 0 // only a whole write may take this as final
-	var old string                                     // the key to destroy, if any
+	var old string // the key to destroy, if any
 	if ch.OldID != "" && ch.OldID != rec.ID && runtime.ValidID(ch.OldID) {
 		old = d.Key(ch.OldID)
 	}
-
-	switch {
-	case ch.Whole() && (empty || ttl < time.Millisecond):
-		return "", d.del(ctx, key, old)
-	case ch.Whole():
-		return rec.ID, d.replace(ctx, key, old, rec, ttl)
-	case ttl < time.Millisecond:
-		return "", d.del(ctx, key, "")
-	default:
-		return d.update(ctx, key, rec, ch, ttl)
-	}
+	return d.replace(ctx, key, old, rec, !ch.New, ttl)
 }
 
-// del deletes the session's key and the old key, if any. On Cluster the
-// two DELs go in one pipeline, which go-redis splits by node and sends in
-// parallel.
-func (d *Driver) del(ctx context.Context, key, old string) error {
-	var err error
-	switch {
-	case old == "":
-		err = d.c.Del(ctx, key).Err()
-	case d.single:
-		err = d.c.Del(ctx, key, old).Err()
-	default:
-		_, err = d.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			p.Del(ctx, key)
-			p.Del(ctx, old)
-			return nil
-		})
-	}
-	if err != nil {
-		return fmt.Errorf("sessgen/redis: deleting session: %w", err)
-	}
-	return nil
-}
+// Modes of saveScript, its ARGV[2].
+const (
+	modeNew     = "n" // apply changes to a session saved for the first time
+	modeUpdate  = "u" // apply changes to a loaded session, if it still exists
+	modeFresh   = "w" // delete KEYS (the hash and the old ID's), then write
+	modeReplace = "W" // the same, if the loaded session (KEYS[2], else KEYS[1]) still exists
+)
 
-// replace writes the whole record in one transaction, after deleting what
-// the key held, and destroys the old key: in the same transaction on a
-// single server, afterwards on Cluster.
-func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Record, ttl time.Duration) error {
-	args := make([]any, 0, 4+2*(len(rec.Data)+len(rec.Flash)))
-	args = append(args, fieldCreated, rec.Created.UnixNano(), fieldActive, rec.Active.UnixNano())
-	for k, v := range rec.Data {
-		args = append(args, dataField(k), v)
-	}
-	for k, v := range rec.Flash {
-		args = append(args, flashField(k), v)
-	}
-	_, err := d.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		if old != "" && d.single {
-			p.Del(ctx, key, old)
-		} else {
-			p.Del(ctx, key)
-		}
-		p.HSet(ctx, key, args...)
-		p.PExpire(ctx, key, ttl)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sessgen/redis: writing session: MULTI: %w", err)
-	}
-	if old != "" && !d.single {
-		if err := d.c.Del(ctx, old).Err(); err != nil {
-			return fmt.Errorf("sessgen/redis: deleting the session's previous ID: %w", err)
-		}
-	}
-	return nil
-}
+// Results of saveScript.
+const (
+	resultGone  = -1 // the loaded session no longer existed: nothing written
+	resultEmpty = 0  // no value left: the hash is deleted
+	resultSaved = 1  // the hash holds the session, with its TTL refreshed
+)
 
-// applyScript applies one request's changes to a session's hash, atomically
-// and in one round trip (EVALSHA; go-redis falls back to EVAL once after a
-// server restart). KEYS[1] is the hash. ARGV[1] is the TTL in milliseconds,
-// ARGV[2] is "1" for a new session, ARGV[3] is the number n of fields to
-// delete, ARGV[4..3+n] are those fields, and the rest are field-value pairs
-// to set. It returns 1 if the session exists afterwards, 0 if not: a loaded
-// session whose hash is gone (logged out or expired meanwhile, in another
-// request) is not brought back, and a hash left with only its metadata is
-// deleted.
-var applyScript = goredis.NewScript(`
-local key = KEYS[1]
-if ARGV[2] ~= '1' and redis.call('HEXISTS', key, 'c') == 0 then
-	return 0
+// saveScript writes a session, atomically and in one round trip (EVALSHA;
+// go-redis falls back to EVAL once after a server restart).
+//
+// KEYS[1] is the session's hash; KEYS[2], only on a single server, is the
+// hash of the session's previous ID, to delete. ARGV[1] is the TTL in
+// milliseconds, ARGV[2] the mode (modeNew...), ARGV[3] the number n of
+// fields to delete, ARGV[4..3+n] those fields, and the rest field-value
+// pairs to set.
+//
+// In the guarded modes (modeUpdate, modeReplace) the script writes nothing
+// and returns -1 when the loaded session's hash has no creation time: it was
+// logged out, regenerated or expired meanwhile, and a slow request must not
+// bring it back. The whole-record modes delete KEYS before writing, so that
+// Reset and Invalidate remove whatever existed when they ran. A hash left
+// with no more than its two metadata fields (or none) is deleted and the
+// script returns 0; otherwise it refreshes the TTL and returns 1.
+//
+// HDEL and HSET take at most 1000 arguments each: Lua's unpack cannot
+// return more than about 8000 values.
+var saveScript = goredis.NewScript(`
+local key, mode, n = KEYS[1], ARGV[2], tonumber(ARGV[3])
+if (mode == 'u' or mode == 'W') and redis.call('HEXISTS', KEYS[2] or key, 'c') == 0 then
+	return -1
 end
-local n = tonumber(ARGV[3])
-if n > 0 then
-	redis.call('HDEL', key, unpack(ARGV, 4, 3 + n))
+if mode == 'w' or mode == 'W' then
+	redis.call('DEL', unpack(KEYS))
 end
-if #ARGV > 3 + n then
-	redis.call('HSET', key, unpack(ARGV, 4 + n))
+local last = 3 + n
+for i = 4, last, 1000 do
+	redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, last)))
+end
+last = #ARGV
+for i = 4 + n, last, 1000 do
+	redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, last)))
 end
 if redis.call('HLEN', key) <= 2 then
 	redis.call('DEL', key)
@@ -340,16 +389,68 @@ redis.call('PEXPIRE', key, ARGV[1])
 return 1
 `)
 
-// update applies the listed changes with applyScript and returns the token:
-// the ID, or "" when the session no longer exists.
+// errGone is what Save returns when the loaded session's hash is gone.
+var errGone = fmt.Errorf("sessgen/redis: saving session: %w", runtime.ErrSessionGone)
+
+// replace writes the whole record, after deleting what the key held, and
+// destroys the old key; it only deletes when the record is empty or out of
+// time. When loaded, it does all that only if the loaded session still
+// exists (under old, or under key when the ID did not change).
+//
+// On a single server this is one script run with both keys. On Cluster the
+// keys may live on different nodes, and a script cannot span nodes: the old
+// key is deleted first (DEL answers whether it existed) and the new one
+// written only if the session was still there. If the second step fails,
+// the session is gone rather than left valid under its old ID: a logout
+// fails closed.
+func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Record, loaded bool, ttl time.Duration) (string, error) {
+	keys := []string{key}
+	if old != "" {
+		if d.single {
+			keys = append(keys, old)
+		} else {
+			n, err := d.c.Del(ctx, old).Result()
+			if err != nil {
+				return "", fmt.Errorf("sessgen/redis: deleting the session's previous ID: %w", err)
+			}
+			if n == 0 && loaded {
+				return "", errGone
+			}
+			loaded = false // checked
+		}
+	}
+	write := ttl >= time.Millisecond && (len(rec.Data) > 0 || len(rec.Flash) > 0)
+	mode := modeFresh
+	if loaded {
+		mode = modeReplace
+	}
+	size := 3
+	if write {
+		size += 4 + 2*(len(rec.Data)+len(rec.Flash))
+	}
+	args := make([]any, 0, size)
+	args = append(args, ttl.Milliseconds(), mode, 0)
+	if write {
+		args = append(args, fieldCreated, rec.Created.UnixNano(), fieldActive, rec.Active.UnixNano())
+		for k, v := range rec.Data {
+			args = append(args, dataField(k), v)
+		}
+		for k, v := range rec.Flash {
+			args = append(args, flashField(k), v)
+		}
+	}
+	return d.run(ctx, keys, args, rec.ID)
+}
+
+// update applies the listed changes with saveScript.
 func (d *Driver) update(ctx context.Context, key string, rec *runtime.Record, ch *runtime.Changes, ttl time.Duration) (string, error) {
 	n := len(ch.DataDel) + len(ch.FlashDel)
 	args := make([]any, 0, 7+n+2*(len(ch.DataSet)+len(ch.FlashSet)))
-	isNew := "0"
+	mode := modeUpdate
 	if ch.New {
-		isNew = "1"
+		mode = modeNew
 	}
-	args = append(args, ttl.Milliseconds(), isNew, n)
+	args = append(args, ttl.Milliseconds(), mode, n)
 	for _, f := range ch.DataDel {
 		args = append(args, dataField(f))
 	}
@@ -370,12 +471,22 @@ func (d *Driver) update(ctx context.Context, key string, rec *runtime.Record, ch
 			args = append(args, flashField(f), v)
 		}
 	}
-	alive, err := applyScript.Run(ctx, d.c, []string{key}, args...).Int()
+	return d.run(ctx, []string{key}, args, rec.ID)
+}
+
+// run runs saveScript and turns its result into Save's.
+func (d *Driver) run(ctx context.Context, keys []string, args []any, id string) (string, error) {
+	res, err := saveScript.Run(ctx, d.c, keys, args...).Int()
 	if err != nil {
-		return "", fmt.Errorf("sessgen/redis: writing session: %w", err)
+		return "", fmt.Errorf("sessgen/redis: saving session: %w", err)
 	}
-	if alive == 0 {
+	switch res {
+	case resultSaved:
+		return id, nil
+	case resultEmpty:
 		return "", nil
+	case resultGone:
+		return "", errGone
 	}
-	return rec.ID, nil
+	return "", fmt.Errorf("sessgen/redis: saving session: unexpected script result %d", res)
 }

@@ -62,6 +62,35 @@ func TestNewOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// A Timeout needs a client that applies context deadlines to its socket
+	// I/O; go-redis does only with ContextTimeoutEnabled.
+	cluster := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
+	defer cluster.Close()
+	failover := goredis.NewFailoverClient(&goredis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}})
+	defer failover.Close()
+	ring := goredis.NewRing(&goredis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	defer ring.Close()
+	for name, client := range map[string]goredis.UniversalClient{
+		"Client": c, "ClusterClient": cluster, "failover Client": failover, "Ring": ring,
+	} {
+		if _, err := redis.New(client, redis.Options{Timeout: time.Second}); err == nil || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+			t.Errorf("New(%s without ContextTimeoutEnabled, Timeout 1s) = %v; want an error naming ContextTimeoutEnabled", name, err)
+		}
+	}
+	withCtx := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	defer withCtx.Close()
+	clusterWithCtx := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, ContextTimeoutEnabled: true})
+	defer clusterWithCtx.Close()
+	for name, client := range map[string]goredis.UniversalClient{
+		"Client": withCtx, "ClusterClient": clusterWithCtx,
+		"unknown client type": struct{ goredis.UniversalClient }{c}, // New cannot look inside
+	} {
+		if _, err := redis.New(client, redis.Options{Timeout: time.Second}); err != nil {
+			t.Errorf("New(%s, Timeout 1s): %v", name, err)
+		}
+	}
+
 	id := runtime.NewID()
 	if got, want := d.Key(id), "sessgen:session:"+id; got != want {
 		t.Errorf("Key = %q, want %q", got, want)
@@ -81,7 +110,7 @@ func TestLayout(t *testing.T) {
 		Data:  map[string][]byte{"user.id": {0x2a}, "cart": {0x90}},
 		Flash: map[string][]byte{"notice": {0xa2, 'h', 'i'}},
 	}
-	tok, err := d.Save(ctx, "session", rec, &runtime.Changes{Cleared: true})
+	tok, err := d.Save(ctx, "session", rec, &runtime.Changes{Cleared: true, New: true})
 	if err != nil || tok != rec.ID {
 		t.Fatalf("Save = %q, %v; want the ID", tok, err)
 	}
@@ -254,18 +283,26 @@ func TestRoundTrips(t *testing.T) {
 		t.Errorf("touch: %d round trips %v, want 2 %v", trips, cmds, want)
 	}
 
-	// Reset: the hash is deleted and written again in one transaction.
+	// Reset: the same script checks that the session still exists, deletes
+	// the hash and writes it again.
+	if err := c.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	n.take()
 	a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { s.Reset(); runtime.Store(s, "m", 1, i64) })
 	trips, cmds = n.take()
-	if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec"}; trips != 2 || !slices.Equal(cmds, want) {
+	if want := []string{"hgetall", "evalsha"}; trips != 2 || !slices.Equal(cmds, want) {
 		t.Errorf("reset: %d round trips %v, want 2 %v", trips, cmds, want)
 	}
+	if got, want := commandStats(t, srv.Addr), "del=1 evalsha=1 hexists=1 hgetall=1 hlen=1 hset=1 pexpire=1"; got != want {
+		t.Errorf("reset: commandstats %s, want %s", got, want)
+	}
 
-	// Regenerate on a single server: the new hash is written and the old
-	// one deleted in one transaction.
+	// Regenerate on a single server: one script run checks that the old
+	// hash exists, deletes it and writes the new one.
 	_, cookie2 := a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { s.Regenerate() })
 	trips, cmds = n.take()
-	if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec"}; trips != 2 || !slices.Equal(cmds, want) {
+	if want := []string{"hgetall", "evalsha"}; trips != 2 || !slices.Equal(cmds, want) {
 		t.Errorf("regenerate: %d round trips %v, want 2 %v", trips, cmds, want)
 	}
 	if c.Exists(ctx, "test:session:"+cookie).Val() != 0 || c.Exists(ctx, "test:session:"+cookie2).Val() != 1 {
@@ -398,24 +435,74 @@ func TestRedisDown(t *testing.T) {
 }
 
 // TestTimeoutOption checks Options.Timeout against a server that is busy
-// (DEBUG SLEEP) and answers nothing meanwhile.
+// (DEBUG SLEEP) and answers nothing meanwhile: Load and Save fail within
+// the timeout, a request through the manager gets the error path, and once
+// the server answers again so do requests.
 func TestTimeoutOption(t *testing.T) {
 	srv := redistest.Start(t)
-	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr, MaxRetries: -1, ContextTimeoutEnabled: true})
+	// The recommended fast-fail settings (see the package documentation),
+	// with a read timeout longer than the driver's Timeout, so that the
+	// latter is what fires.
+	c := goredis.NewClient(&goredis.Options{
+		Addr:                  srv.Addr,
+		DialTimeout:           time.Second,
+		ReadTimeout:           2 * time.Second,
+		WriteTimeout:          2 * time.Second,
+		MaxRetries:            1,
+		ContextTimeoutEnabled: true,
+	})
 	t.Cleanup(func() { c.Close() })
-	d, err := redis.New(c, redis.Options{Timeout: 100 * time.Millisecond})
+	const timeout = 100 * time.Millisecond
+	d, err := redis.New(c, redis.Options{Namespace: "test", Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	go redistest.Do(srv.Addr, "DEBUG", "SLEEP", "1")
+	ctx := context.Background()
+	a := newApp(t, d)
+	_, cookie := a.do("", func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "n", 1, i64) })
+	a.takeErrs()
+
+	sleeping := make(chan struct{})
+	go func() { redistest.Do(srv.Addr, "DEBUG", "SLEEP", "1.5"); close(sleeping) }()
 	time.Sleep(50 * time.Millisecond)
-	start := time.Now()
-	_, err = d.Load(context.Background(), "session", runtime.NewID())
-	if el := time.Since(start); err == nil || el > 700*time.Millisecond {
-		t.Errorf("Load against a busy server: %v after %v; want an error within about 100ms", err, el)
+	bounded := func(what string, f func() error) {
+		t.Helper()
+		start := time.Now()
+		err := f()
+		if el := time.Since(start); err == nil || el > 7*timeout {
+			t.Errorf("%s against a busy server: %v after %v; want an error within about %v", what, err, el, timeout)
+		}
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Logf("error: %v", err)
+	bounded("Load", func() error {
+		_, err := d.Load(ctx, "session", runtime.NewID())
+		return err
+	})
+	bounded("Save", func() error {
+		now := time.Now()
+		rec := &runtime.Record{ID: runtime.NewID(), Created: now, Active: now, Expires: now.Add(time.Hour),
+			Data: map[string][]byte{"n": {1}}}
+		_, err := d.Save(ctx, "session", rec, &runtime.Changes{New: true, DataSet: []string{"n"}})
+		return err
+	})
+	bounded("request", func() error {
+		w, _ := a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { t.Error("handler ran its step without a session") })
+		if w.Code != http.StatusServiceUnavailable {
+			t.Errorf("request against a busy server: status %d, want 503", w.Code)
+		}
+		if errs := a.takeErrs(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrLoad) {
+			t.Errorf("request against a busy server: errors %v, want one wrapping runtime.ErrLoad", errs)
+		}
+		return errors.New("(503)")
+	})
+
+	<-sleeping
+	var n int64
+	w, _ := a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { n = runtime.Add(s, "n", 1, i64) })
+	if w.Code != http.StatusOK || n != 2 {
+		t.Errorf("after the server woke: status %d, n = %d; want 200 and 2", w.Code, n)
+	}
+	for _, err := range a.takeErrs() {
+		t.Error(err)
 	}
 }
 
@@ -424,6 +511,7 @@ func TestTimeoutOption(t *testing.T) {
 // the old one.
 func TestClusterRegenerate(t *testing.T) {
 	c, n := newClusterClient(t, redistest.StartCluster(t))
+	loadScript(t, c) // no NOSCRIPT fallback on the node a new key lands on
 	d := newDriver(t, c)
 	a := newApp(t, d)
 	ctx := context.Background()
@@ -443,10 +531,11 @@ func TestClusterRegenerate(t *testing.T) {
 		if cookie2 == cookie || cookie2 == "" {
 			t.Fatalf("cookie not replaced")
 		}
-		// The new hash in one transaction, then the old key's DEL: the two
-		// keys may live on different nodes.
+		// The old key's DEL first (it reports that the session still
+		// existed), then the new hash in one script run: the two keys may
+		// live on different nodes.
 		trips, cmds := n.take()
-		if want := []string{"hgetall", "multi", "del", "hset", "pexpire", "exec", "del"}; trips != 3 || !slices.Equal(cmds, want) {
+		if want := []string{"hgetall", "del", "evalsha"}; trips != 3 || !slices.Equal(cmds, want) {
 			t.Errorf("round trips %d %v, want 3 %v", trips, cmds, want)
 		}
 		slots[c.ClusterKeySlot(ctx, d.Key(cookie)).Val()/5462] = true

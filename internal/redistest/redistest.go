@@ -39,9 +39,9 @@ type Server struct {
 	dir  string
 	args []string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	log *os.File
+	mu     sync.Mutex
+	cmd    *exec.Cmd     // nil when stopped
+	exited chan struct{} // closed when cmd's process has exited and been reaped
 }
 
 // Start starts a redis-server on a free loopback port in a temporary
@@ -84,7 +84,10 @@ func start(t testing.TB, dir string, extra []string) *Server {
 	return nil
 }
 
-// run starts the process and waits for PING. On failure the process is
+// run starts the process and waits until it answers PING. A PONG counts
+// only from our own process: one that has not exited, and whose INFO server
+// reports our process's PID, so that a server another test started on the
+// same port meanwhile is never mistaken for ours. On failure the process is
 // gone and the error includes the end of its log.
 func (s *Server) run(bin string) error {
 	logf, err := os.OpenFile(filepath.Join(s.dir, "redis.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -101,30 +104,59 @@ func (s *Server) run(bin string) error {
 		return err
 	}
 	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	pid := strconv.Itoa(cmd.Process.Pid)
+	fail := func(format string, args ...any) error {
+		cmd.Process.Kill()
+		<-exited
+		if tail := s.logTail(); tail != "" {
+			format, args = format+": %s", append(args, tail)
+		}
+		return fmt.Errorf(format, args...)
+	}
 	deadline := time.Now().Add(startTimeout)
 	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server %s exited: %s", strings.Join(s.args, " "), s.logTail())
+		default:
+		}
 		if reply, err := Do(s.Addr, "PING"); err == nil && reply == "PONG" {
-			break
+			got, err := infoField(s.Addr, "server", "process_id")
+			if err == nil && got == pid {
+				break
+			}
+			if err == nil {
+				return fail("%s is served by another process (pid %s, ours %s)", s.Addr, got, pid)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fail("redis-server on %s did not answer PING within %v", s.Addr, startTimeout)
 		}
 		select {
 		case <-exited:
-			logf.Close()
-			return fmt.Errorf("redis-server %s exited: %s", strings.Join(s.args, " "), s.logTail())
 		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			<-exited
-			logf.Close()
-			return fmt.Errorf("redis-server on %s did not answer PING within %v: %s", s.Addr, startTimeout, s.logTail())
 		}
 	}
 	s.mu.Lock()
-	s.cmd, s.log = cmd, logf
+	s.cmd, s.exited = cmd, exited
 	s.mu.Unlock()
-	go func() { <-exited; logf.Close() }()
 	return nil
+}
+
+// infoField returns one field of a section of the INFO reply of the server
+// at addr, for example infoField(addr, "server", "process_id").
+func infoField(addr, section, field string) (string, error) {
+	info, err := Do(addr, "INFO", section)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("INFO %s has no %s field", section, field)
 }
 
 func (s *Server) logTail() string {
@@ -135,27 +167,18 @@ func (s *Server) logTail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// Stop kills the server and waits for it to exit. Stopping a stopped server
-// does nothing.
+// Stop kills the server and waits until its process has exited (its port
+// is then closed). Stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	cmd := s.cmd
+	cmd, exited := s.cmd, s.exited
 	s.cmd = nil
 	s.mu.Unlock()
 	if cmd == nil {
 		return
 	}
 	cmd.Process.Kill()
-	// Wait until the port is closed: the goroutine in run reaps the process.
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", s.Addr, 100*time.Millisecond)
-		if err != nil {
-			return
-		}
-		c.Close()
-		time.Sleep(10 * time.Millisecond)
-	}
+	<-exited
 }
 
 // Restart starts the stopped server again on the same port, with an empty

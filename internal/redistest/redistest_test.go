@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,15 @@ func TestStartStopRestart(t *testing.T) {
 	if _, err := Do(s.Addr, "SET", "k", "v"); err != nil {
 		t.Fatal(err)
 	}
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
 	s.Stop()
+	select {
+	case <-exited:
+	default:
+		t.Fatal("Stop returned before the process exited")
+	}
 	if _, err := Do(s.Addr, "PING"); err == nil {
 		t.Fatal("PING succeeded after Stop")
 	}
@@ -23,6 +32,31 @@ func TestStartStopRestart(t *testing.T) {
 	}
 	if got, err := Do(s.Addr, "EXISTS", "k"); err != nil || got != "0" {
 		t.Fatalf("EXISTS k after Restart = %q, %v; want an empty dataset", got, err)
+	}
+}
+
+// TestPortTakenByAnotherServer starts a second server on a port a first one
+// holds, as happens when another test's server takes a port between
+// freePorts and the bind. The second server cannot bind and exits, but the
+// first answers PING on its address: run must not take that PONG for its own.
+func TestPortTakenByAnotherServer(t *testing.T) {
+	s := Start(t)
+	dir := t.TempDir()
+	args := slices.Clone(s.args)
+	for i, a := range args {
+		if a == s.dir {
+			args[i] = dir
+		}
+	}
+	other := &Server{Addr: s.Addr, t: t, dir: dir, args: args}
+	if err := other.run(lookPath(t, "redis-server")); err == nil {
+		other.Stop()
+		t.Fatal("run accepted another server's PONG as its own")
+	} else {
+		t.Logf("run: %v", err)
+	}
+	if got, err := Do(s.Addr, "PING"); err != nil || got != "PONG" {
+		t.Fatalf("the first server: PING = %q, %v", got, err)
 	}
 }
 
