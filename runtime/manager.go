@@ -123,7 +123,8 @@ type state struct {
 
 	mu        sync.Mutex
 	loaded    bool
-	sess      *Session
+	sess      *Session // &sessVal once loaded
+	sessVal   Session
 	err       error
 	token     string // the cookie value the browser holds
 	loadedID  string // the ID of the record that token named, if any
@@ -157,7 +158,7 @@ func (st *state) session() (*Session, error) {
 	var tokens [3]string
 	n := cookieValues(st.req.Header, m.o.Name, tokens[:])
 	st.token = tokens[0]
-	var sess *Session
+	sess := &st.sessVal // allocated with the state
 	for _, token := range tokens[:n] {
 		rec, err := m.d.Load(st.req.Context(), m.o.Name, token)
 		if err != nil {
@@ -169,14 +170,11 @@ func (st *state) session() (*Session, error) {
 		}
 		st.token, st.loadedID = token, rec.ID
 		if m.expired(rec, m.o.Clock()) {
-			sess = &Session{oldID: rec.ID}
+			sess.oldID = rec.ID // a new session; the old record goes at the save
 		} else {
-			sess = newLoaded(rec)
+			sess.load(rec)
 		}
 		break
-	}
-	if sess == nil {
-		sess = &Session{}
 	}
 	sess.report = m.report
 	st.sess = sess
@@ -225,8 +223,13 @@ func (st *state) save(headers bool) error {
 		expires = end
 	}
 	rec, ch := sess.prepareLocked(now, expires, touch)
-	// A client that went away must not cancel the save of what its request did.
-	token, err := m.d.Save(context.WithoutCancel(st.req.Context()), m.o.Name, rec, ch)
+	// A client that went away must not cancel the save of what its request
+	// did. (Only then is the context replaced: that costs an allocation.)
+	ctx := st.req.Context()
+	if ctx.Err() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	token, err := m.d.Save(ctx, m.o.Name, rec, ch)
 	if errors.Is(err, ErrSessionGone) {
 		m.o.Logger.Info("sessgen: a request's session changes were dropped: the session ended meanwhile", "err", err)
 		return nil

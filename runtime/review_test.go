@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -217,5 +218,36 @@ func TestTouchAfterHeadersIsQuiet(t *testing.T) {
 	resp.Body.Close()
 	if errs := h.Errs(); len(errs) != 0 {
 		t.Errorf("a read after the headers reported %v", errs)
+	}
+}
+
+// ctxDriver refuses to save with a cancelled context, as a network store
+// would.
+type ctxDriver struct{ *memory.Driver }
+
+func (d ctxDriver) Save(ctx context.Context, name string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return d.Driver.Save(ctx, name, rec, ch)
+}
+
+func TestSaveOutlivesAClientThatLeft(t *testing.T) {
+	m, err := runtime.NewManager(ctxDriver{memory.New()}, runtime.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		t.Errorf("save failed: %v", err)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		runtime.Store(s, "order", "placed", str)
+		cancel() // the client disconnects before the response
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil).WithContext(ctx))
+	if rec.Header().Get("Set-Cookie") == "" {
+		t.Error("the session was not saved after the client left")
 	}
 }

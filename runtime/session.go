@@ -54,9 +54,9 @@ func logTo(logger *slog.Logger) func(error) {
 	return func(err error) { logger.Error("sessgen: session value", "err", err) }
 }
 
-// newLoaded wraps a record a driver loaded.
-func newLoaded(rec *Record) *Session {
-	s := &Session{rec: *rec, stored: true}
+// load makes the zero Session s hold a record a driver loaded.
+func (s *Session) load(rec *Record) {
+	s.rec, s.stored = *rec, true
 	if len(rec.Flash) > 0 {
 		s.flash = make(map[string]flashEntry, len(rec.Flash))
 		for k, v := range rec.Flash {
@@ -64,7 +64,6 @@ func newLoaded(rec *Record) *Session {
 		}
 		s.aged = true
 	}
-	return s
 }
 
 // ID returns the session's ID, making one if the session has none yet.
