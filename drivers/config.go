@@ -151,8 +151,8 @@ func (r RedisConfig) clientOptions() (*goredis.Options, error) {
 
 // Network timeouts of the clients Open builds: a request whose Redis is
 // down gets its error (and, through runtime.ServeError, a 503) in about a
-// second instead of go-redis's defaults of 5s to dial and 3s to read, each
-// retried.
+// second instead of go-redis's defaults of 5s to dial (5 attempts) and 3s
+// to read, each retried.
 const (
 	redisDialTimeout = time.Second
 	redisIOTimeout   = 500 * time.Millisecond
@@ -167,6 +167,9 @@ func withNetworkTimeouts(o *goredis.Options) *goredis.Options {
 	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = redisIOTimeout
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries = 1
 	}
 	o.MaxRetries = 1
 	o.ContextTimeoutEnabled = true // honour the request's deadline too
