@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"go/types"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -13,7 +17,6 @@ import (
 const (
 	runtimePath = "github.com/sessgen/sessgen/runtime"
 	contextPath = "context"
-	recv        = "sess" // the receiver of every generated method
 )
 
 // emitter renders the schemas of one package into one file.
@@ -21,42 +24,86 @@ type emitter struct {
 	pkg     *types.Package
 	scope   *types.Scope
 	imports map[string]string // path → package name, of every import used
+	names   names
 	err     error
 }
 
+// names are the identifiers the generated code declares inside functions:
+// receivers, parameters and locals. None may be a name of the package
+// scope or an import, which they would shadow (a type called v would make
+// "v v" a parameter that is not a type).
+type names struct {
+	recv, v, by, s, ctx, err, ok string
+}
+
 // render returns the gofmt'd source of the file declaring the accessors of
-// schemas.
-func (e *emitter) render(schemas []*Schema) ([]byte, error) {
+// schemas, after the //go:build line constraint when it is not "".
+func (e *emitter) render(schemas []*Schema, constraint string) ([]byte, error) {
+	// A first pass finds the imports the file needs; their names and the
+	// package's decide the names of parameters and locals.
+	e.imports = map[string]string{runtimePath: "runtime", contextPath: "context"}
+	e.names = names{"sess", "v", "by", "s", "ctx", "err", "ok"}
+	e.file(schemas)
+	if e.err != nil {
+		return nil, e.err
+	}
+	taken := make(map[string]bool)
+	aliases := make(map[string]string)
+	// Import under the package's own name, renamed if the package declares
+	// that name itself (file and package scope must not overlap) or
+	// another import has it.
+	for _, path := range slices.Sorted(maps.Keys(e.imports)) {
+		name := e.imports[path]
+		alias := name
+		for n := 0; e.scope.Lookup(alias) != nil || taken[alias]; n++ {
+			alias = name + "pkg" + strings.Repeat("x", n)
+		}
+		taken[alias] = true
+		aliases[path] = alias
+	}
+	free := func(base string) string {
+		name := base
+		for n := 2; e.scope.Lookup(name) != nil || taken[name]; n++ {
+			name = base + strconv.Itoa(n)
+		}
+		taken[name] = true
+		return name
+	}
+	e.names = names{free("sess"), free("v"), free("by"), free("s"), free("ctx"), free("err"), free("ok")}
+
+	f := e.file(schemas)
+	if constraint != "" {
+		f.HeaderComment(constraint)
+	}
+	for path, alias := range aliases {
+		if alias != e.imports[path] {
+			f.ImportAlias(path, alias)
+		} else {
+			f.ImportName(path, alias)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		// jennifer's error quotes the whole unformatted source; keep only
+		// what the formatter said.
+		msg, _, _ := strings.Cut(err.Error(), " while formatting source")
+		return nil, fmt.Errorf("gen: the code generated for package %s does not parse (%s); this is a bug in sessgen: please report it",
+			e.pkg.Path(), strings.TrimPrefix(msg, "Error "))
+	}
+	return buf.Bytes(), nil
+}
+
+// file builds the file declaring the accessors of schemas.
+func (e *emitter) file(schemas []*Schema) *jen.File {
 	f := jen.NewFilePathName(e.pkg.Path(), e.pkg.Name())
 	f.HeaderComment(Header)
-	e.imports = map[string]string{runtimePath: "runtime", contextPath: "context"}
 	for i, s := range schemas {
 		if i > 0 {
 			f.Line()
 		}
 		e.schema(f, s)
 	}
-	if e.err != nil {
-		return nil, e.err
-	}
-	// Import under the package's own name, renamed if the package declares
-	// that name itself (file and package scope must not overlap).
-	for path, name := range e.imports {
-		alias := name
-		for n := 0; e.scope.Lookup(alias) != nil; n++ {
-			alias = name + "pkg" + strings.Repeat("x", n)
-		}
-		if alias != name {
-			f.ImportAlias(path, alias)
-		} else {
-			f.ImportName(path, name)
-		}
-	}
-	var buf bytes.Buffer
-	if err := f.Render(&buf); err != nil {
-		return nil, fmt.Errorf("gen: render %s: %w", e.pkg.Path(), err)
-	}
-	return buf.Bytes(), nil
+	return f
 }
 
 func rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
@@ -69,15 +116,16 @@ func (e *emitter) schema(f *jen.File, s *Schema) {
 
 	commentf(f, "%s returns the %s of the request whose context ctx is. Like runtime.From, it fails when the "+
 		"request did not pass through the session middleware or the session could not be loaded.", from, st)
-	f.Func().Id(from).Params(jen.Id("ctx").Qual(contextPath, "Context")).Params(jen.Id(st), jen.Error()).Block(
-		jen.List(jen.Id("s"), jen.Err()).Op(":=").Add(rt("From")).Call(jen.Id("ctx")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(st).Values(), jen.Err())),
-		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id("s")}), jen.Nil()),
+	n := e.names
+	f.Func().Id(from).Params(jen.Id(n.ctx).Qual(contextPath, "Context")).Params(jen.Id(st), jen.Error()).Block(
+		jen.List(jen.Id(n.s), jen.Id(n.err)).Op(":=").Add(rt("From")).Call(jen.Id(n.ctx)),
+		jen.If(jen.Id(n.err).Op("!=").Nil()).Block(jen.Return(jen.Id(st).Values(), jen.Id(n.err))),
+		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id(n.s)}), jen.Nil()),
 	)
 
 	commentf(f, "%s returns a %s over s, for code outside an HTTP request and for tests (see runtime.NewSession).", nw, st)
-	f.Func().Id(nw).Params(jen.Id("s").Op("*").Add(rt("Session"))).Id(st).Block(
-		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id("s")})),
+	f.Func().Id(nw).Params(jen.Id(n.s).Op("*").Add(rt("Session"))).Id(st).Block(
+		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id(n.s)})),
 	)
 
 	for _, fd := range s.Fields {
@@ -92,12 +140,13 @@ func (e *emitter) schema(f *jen.File, s *Schema) {
 }
 
 // method starts a method of the session type of s.
-func method(f *jen.File, s *Schema, doc string, args ...any) *jen.Statement {
+func (e *emitter) method(f *jen.File, s *Schema, doc string, args ...any) *jen.Statement {
 	comment(f, fmt.Sprintf(doc, args...))
-	return f.Func().Params(jen.Id(recv).Id(s.sessionType()))
+	return f.Func().Params(jen.Id(e.names.recv).Id(s.sessionType()))
 }
 
-func self() *jen.Statement { return jen.Id(recv).Dot("s") }
+// self is the receiver's *runtime.Session.
+func (e *emitter) self() *jen.Statement { return jen.Id(e.names.recv).Dot("s") }
 
 func (e *emitter) codec(fd Field) *jen.Statement {
 	if fd.Kind == KindTime {
@@ -109,102 +158,105 @@ func (e *emitter) codec(fd Field) *jen.Statement {
 func (e *emitter) dataField(f *jen.File, s *Schema, fd Field) {
 	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
 	ts := types.TypeString(fd.Type, e.qualify)
-	method(f, s, "%s returns the value of session key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
+	e.method(f, s, "%s returns the value of session key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
 		Id(n).Params().Add(t).Block(
-		jen.List(jen.Id("v"), jen.Id("_")).Op(":=").Add(rt("Lookup")).Call(self(), key, e.codec(fd)),
-		jen.Return(jen.Id("v")),
+		jen.List(jen.Id(e.names.v), jen.Id("_")).Op(":=").Add(rt("Lookup")).Call(e.self(), key, e.codec(fd)),
+		jen.Return(jen.Id(e.names.v)),
 	)
-	method(f, s, "Lookup%s returns the value of session key %q and whether it is present. A stored value that no longer "+
+	e.method(f, s, "Lookup%s returns the value of session key %q and whether it is present. A stored value that no longer "+
 		"decodes as %s reads as absent and is reported once through the manager's logger.", n, fd.Key, ts).
 		Id("Lookup"+n).Params().Params(t, jen.Bool()).Block(
-		jen.Return(rt("Lookup").Call(self(), key, e.codec(fd))),
+		jen.Return(rt("Lookup").Call(e.self(), key, e.codec(fd))),
 	)
-	method(f, s, "Has%s reports whether session key %q holds a value.", n, fd.Key).
-		Id("Has" + n).Params().Bool().Block(jen.Return(self().Dot("Has").Call(key)))
-	method(f, s, "Set%s stores v under session key %q.", n, fd.Key).
-		Id("Set" + n).Params(jen.Id("v").Add(t)).Block(rt("Store").Call(self(), key, jen.Id("v"), e.codec(fd)))
-	method(f, s, "Delete%s removes session key %q.", n, fd.Key).
-		Id("Delete" + n).Params().Block(self().Dot("Delete").Call(key))
-	method(f, s, "Pull%s returns the value of session key %q, as Lookup%s does, and removes the key.", n, fd.Key, n).
+	e.method(f, s, "Has%s reports whether session key %q holds a value.", n, fd.Key).
+		Id("Has" + n).Params().Bool().Block(jen.Return(e.self().Dot("Has").Call(key)))
+	e.method(f, s, "Set%s stores v under session key %q.", n, fd.Key).
+		Id("Set" + n).Params(jen.Id(e.names.v).Add(t)).Block(rt("Store").Call(e.self(), key, jen.Id(e.names.v), e.codec(fd)))
+	e.method(f, s, "Delete%s removes session key %q.", n, fd.Key).
+		Id("Delete" + n).Params().Block(e.self().Dot("Delete").Call(key))
+	e.method(f, s, "Pull%s returns the value of session key %q, as Lookup%s does, and removes the key.", n, fd.Key, n).
 		Id("Pull"+n).Params().Params(t, jen.Bool()).Block(
-		jen.Return(rt("Pull").Call(self(), key, e.codec(fd))),
+		jen.Return(rt("Pull").Call(e.self(), key, e.codec(fd))),
 	)
 	if !fd.Kind.integer() {
 		return
 	}
-	method(f, s, "Increment%s adds by to the value of session key %q and returns the sum; a missing value counts as 0.", n, fd.Key).
-		Id("Increment" + n).Params(jen.Id("by").Add(t)).Add(t).Block(
-		jen.Return(rt("Add").Call(self(), key, jen.Id("by"), e.codec(fd))),
+	e.method(f, s, "Increment%s adds by to the value of session key %q and returns the sum; a missing value counts as 0.", n, fd.Key).
+		Id("Increment" + n).Params(jen.Id(e.names.by).Add(t)).Add(t).Block(
+		jen.Return(rt("Add").Call(e.self(), key, jen.Id(e.names.by), e.codec(fd))),
 	)
-	method(f, s, "Decrement%s subtracts by from the value of session key %q and returns the difference; a missing value counts as 0.", n, fd.Key).
-		Id("Decrement" + n).Params(jen.Id("by").Add(t)).Add(t).Block(
-		jen.Return(rt("Add").Call(self(), key, jen.Op("-").Id("by"), e.codec(fd))),
+	e.method(f, s, "Decrement%s subtracts by from the value of session key %q and returns the difference; a missing value counts as 0.", n, fd.Key).
+		Id("Decrement" + n).Params(jen.Id(e.names.by).Add(t)).Add(t).Block(
+		jen.Return(rt("Add").Call(e.self(), key, jen.Op("-").Id(e.names.by), e.codec(fd))),
 	)
 }
 
 func (e *emitter) flashField(f *jen.File, s *Schema, fd Field) {
 	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
 	ts := types.TypeString(fd.Type, e.qualify)
-	method(f, s, "Flash%s flashes v under flash key %q: readable for the rest of this request and during the next one.", n, fd.Key).
-		Id("Flash" + n).Params(jen.Id("v").Add(t)).Block(rt("Flash").Call(self(), key, jen.Id("v"), e.codec(fd)))
-	method(f, s, "Now%s stores v under flash key %q for this request only.", n, fd.Key).
-		Id("Now" + n).Params(jen.Id("v").Add(t)).Block(rt("Now").Call(self(), key, jen.Id("v"), e.codec(fd)))
-	method(f, s, "%s returns the value of flash key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
+	e.method(f, s, "Flash%s flashes v under flash key %q: readable for the rest of this request and during the next one.", n, fd.Key).
+		Id("Flash" + n).Params(jen.Id(e.names.v).Add(t)).Block(rt("Flash").Call(e.self(), key, jen.Id(e.names.v), e.codec(fd)))
+	e.method(f, s, "Now%s stores v under flash key %q for this request only.", n, fd.Key).
+		Id("Now" + n).Params(jen.Id(e.names.v).Add(t)).Block(rt("Now").Call(e.self(), key, jen.Id(e.names.v), e.codec(fd)))
+	e.method(f, s, "%s returns the value of flash key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
 		Id(n).Params().Add(t).Block(
-		jen.List(jen.Id("v"), jen.Id("_")).Op(":=").Add(rt("LookupFlash")).Call(self(), key, e.codec(fd)),
-		jen.Return(jen.Id("v")),
+		jen.List(jen.Id(e.names.v), jen.Id("_")).Op(":=").Add(rt("LookupFlash")).Call(e.self(), key, e.codec(fd)),
+		jen.Return(jen.Id(e.names.v)),
 	)
-	method(f, s, "Lookup%s returns the value of flash key %q and whether it is readable. A stored value that no longer "+
+	e.method(f, s, "Lookup%s returns the value of flash key %q and whether it is readable. A stored value that no longer "+
 		"decodes as %s reads as absent and is reported once through the manager's logger.", n, fd.Key, ts).
 		Id("Lookup"+n).Params().Params(t, jen.Bool()).Block(
-		jen.Return(rt("LookupFlash").Call(self(), key, e.codec(fd))),
+		jen.Return(rt("LookupFlash").Call(e.self(), key, e.codec(fd))),
 	)
-	method(f, s, "Has%s reports whether flash key %q is readable in this request.", n, fd.Key).
+	e.method(f, s, "Has%s reports whether flash key %q is readable in this request.", n, fd.Key).
 		Id("Has"+n).Params().Bool().Block(
-		jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Add(self().Dot("Flashed").Call(key)),
-		jen.Return(jen.Id("ok")),
+		jen.List(jen.Id("_"), jen.Id(e.names.ok)).Op(":=").Add(e.self().Dot("Flashed").Call(key)),
+		jen.Return(jen.Id(e.names.ok)),
 	)
-	method(f, s, "Keep%s keeps flash key %q readable during the next request too.", n, fd.Key).
-		Id("Keep" + n).Params().Block(self().Dot("Keep").Call(key))
-	method(f, s, "Delete%s removes flash key %q from this request and the next.", n, fd.Key).
-		Id("Delete" + n).Params().Block(self().Dot("DeleteFlash").Call(key))
+	e.method(f, s, "Keep%s keeps flash key %q readable during the next request too.", n, fd.Key).
+		Id("Keep" + n).Params().Block(e.self().Dot("Keep").Call(key))
+	e.method(f, s, "Delete%s removes flash key %q from this request and the next.", n, fd.Key).
+		Id("Delete" + n).Params().Block(e.self().Dot("DeleteFlash").Call(key))
 }
 
 func (e *emitter) whole(f *jen.File, s *Schema) {
 	// Keyed, one field a line, in declaration order (jen.Dict would sort).
 	vals := jen.ValuesFunc(func(g *jen.Group) {
 		for _, fd := range s.Fields {
-			g.Line().Id(fd.Name).Op(":").Add(jen.Id(recv).Dot(fd.Name).Call())
+			g.Line().Id(fd.Name).Op(":").Add(jen.Id(e.names.recv).Dot(fd.Name).Call())
 		}
 		if len(s.Fields) > 0 {
 			g.Line()
 		}
 	})
-	method(f, s, "All returns a %s holding every current data and flash value of the session; absent values are zero. "+
+	e.method(f, s, "All returns a %s holding every current data and flash value of the session; absent values are zero. "+
 		"Handy for templates.", s.Name).
 		Id("All").Params().Id(s.Name).Block(jen.Return(jen.Id(s.Name).Add(vals)))
-	method(f, s, "ID returns the session's ID, making one if the session has none yet.").
-		Id("ID").Params().String().Block(jen.Return(self().Dot("ID").Call()))
-	method(f, s, "Reset removes every data and flash value; the session keeps its ID.").
-		Id("Reset").Params().Block(self().Dot("Reset").Call())
-	method(f, s, "Regenerate gives the session a new ID and keeps its values. Call it when a user logs in, against session fixation.").
-		Id("Regenerate").Params().Block(self().Dot("Regenerate").Call())
-	method(f, s, "Invalidate removes every value and gives the session a new ID. Call it when a user logs out.").
-		Id("Invalidate").Params().Block(self().Dot("Invalidate").Call())
-	method(f, s, "Reflash keeps every readable flash value for the next request.").
-		Id("Reflash").Params().Block(self().Dot("Reflash").Call())
-	method(f, s, "Raw returns the underlying *runtime.Session, for keys outside %s.", s.Name).
-		Id("Raw").Params().Op("*").Add(rt("Session")).Block(jen.Return(self()))
+	e.method(f, s, "ID returns the session's ID, making one if the session has none yet.").
+		Id("ID").Params().String().Block(jen.Return(e.self().Dot("ID").Call()))
+	e.method(f, s, "Reset removes every data and flash value; the session keeps its ID.").
+		Id("Reset").Params().Block(e.self().Dot("Reset").Call())
+	e.method(f, s, "Regenerate gives the session a new ID and keeps its values. Call it when a user logs in, against session fixation.").
+		Id("Regenerate").Params().Block(e.self().Dot("Regenerate").Call())
+	e.method(f, s, "Invalidate removes every value and gives the session a new ID. Call it when a user logs out.").
+		Id("Invalidate").Params().Block(e.self().Dot("Invalidate").Call())
+	e.method(f, s, "Reflash keeps every readable flash value for the next request.").
+		Id("Reflash").Params().Block(e.self().Dot("Reflash").Call())
+	e.method(f, s, "Raw returns the underlying *runtime.Session, for keys outside %s.", s.Name).
+		Id("Raw").Params().Op("*").Add(rt("Session")).Block(jen.Return(e.self()))
 }
 
 // assertion emits a function that fails to compile when the schema struct
-// no longer has exactly the fields, types and tags it was generated from.
+// no longer has exactly the fields, types and tags it was generated from:
+// a value of the schema type is assignable to a struct type literal only
+// when their fields, types and tags are identical. The value is a
+// composite literal, so nothing is copied (go vet's copylocks accepts a
+// schema holding a sync.Mutex).
 func (e *emitter) assertion(f *jen.File, s *Schema) {
 	commentf(f, "This fails to compile when %s's fields, their types or their tags have changed since this "+
 		"file was generated: run go generate.", s.Name)
 	f.Func().Id("_").Params().Block(
-		jen.Var().Id("x").Id(s.Name),
-		jen.Var().Id("_").Add(e.typ(s.Named.Underlying())).Op("=").Id("x"),
+		jen.Var().Id("_").Add(e.typ(s.Named.Underlying())).Op("=").Id(s.Name).Values(),
 	)
 }
 
@@ -220,6 +272,9 @@ func (e *emitter) qualify(p *types.Package) string {
 func (e *emitter) typ(t types.Type) *jen.Statement {
 	switch t := t.(type) {
 	case *types.Basic:
+		if t.Kind() == types.Invalid {
+			break
+		}
 		if t.Kind() == types.UnsafePointer {
 			return e.qual("unsafe", "unsafe", "Pointer")
 		}
@@ -242,6 +297,10 @@ func (e *emitter) typ(t types.Type) *jen.Statement {
 			return jen.Chan().Op("<-").Add(e.typ(t.Elem()))
 		case types.RecvOnly:
 			return jen.Op("<-").Chan().Add(e.typ(t.Elem()))
+		}
+		// chan <-chan T would read as chan<- chan T.
+		if el, ok := t.Elem().(*types.Chan); ok && el.Dir() == types.RecvOnly {
+			return jen.Chan().Parens(e.typ(el))
 		}
 		return jen.Chan().Add(e.typ(t.Elem()))
 	case *types.Signature:
@@ -334,10 +393,13 @@ func (e *emitter) signature(sig *types.Signature) *jen.Statement {
 	return s
 }
 
-// tagLiteral spells a struct tag as a raw string, or quoted when it holds a
-// backquote.
+// tagLiteral spells a struct tag as a raw string when it can be one and
+// reads well as one (valid UTF-8, no backquote, no control character but
+// tab), and as an interpreted string literal otherwise.
 func tagLiteral(tag string) string {
-	if strings.ContainsAny(tag, "`\r") {
+	if !utf8.ValidString(tag) || strings.ContainsFunc(tag, func(r rune) bool {
+		return r == '`' || r == '\uFEFF' || r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError)
+	}) {
 		return strconv.Quote(tag)
 	}
 	return "`" + tag + "`"

@@ -3,8 +3,13 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/build/constraint"
 	"go/token"
+	"go/types"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -15,14 +20,15 @@ import (
 type Config struct {
 	// Types are the names of the schema structs, at least one.
 	Types []string
-	// Output is the generated file's path. A relative path is relative to
-	// the package's directory. Default: "<first type, lowercased>_sess.go"
-	// in the package's directory.
+	// Output is the generated file's name, relative to the package's
+	// directory (an absolute path must also name a file in that
+	// directory). It must end in ".go", and may not end in "_test.go" or
+	// start with "." or "_". Default: "<first type, lowercased>_sess.go".
 	Output string
 	// Origin is where the request to generate came from, such as the
 	// //go:generate line ($GOFILE, $GOLINE); problems that concern no
 	// declaration (a -type that does not exist) are reported there.
-	// Default: the package's first file.
+	// Default: the package clause of the package's first file.
 	Origin token.Position
 }
 
@@ -32,28 +38,87 @@ type File struct {
 	Content []byte // gofmt'd Go source
 }
 
+// outputPath returns the absolute path of the file cfg asks for in the
+// package directory dir, or a problem (without a position) saying why the
+// name is not acceptable.
+func outputPath(dir string, cfg Config) (string, string) {
+	out := cfg.Output
+	if out == "" {
+		if len(cfg.Types) == 0 {
+			return "", "no types given"
+		}
+		out = strings.ToLower(cfg.Types[0]) + "_sess.go"
+	}
+	path := out
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	path = filepath.Clean(path)
+	base := filepath.Base(path)
+	switch {
+	case filepath.Dir(path) != filepath.Clean(dir):
+		return "", fmt.Sprintf("-output %s is not in the package directory; the generated file must be part of the package: "+
+			"give a file name such as %s", out, defaultName(cfg))
+	case !strings.HasSuffix(base, ".go"):
+		return "", fmt.Sprintf("-output %s does not end in .go, so the go command would not compile it; name a .go file such as %s",
+			out, defaultName(cfg))
+	case strings.HasSuffix(base, "_test.go"):
+		return "", fmt.Sprintf("-output %s is a test file, which only go test compiles; name a file that does not end in _test.go", out)
+	case strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_"):
+		return "", fmt.Sprintf("-output %s starts with %q, so the go command would ignore it; choose another name", out, base[:1])
+	}
+	return path, ""
+}
+
+func defaultName(cfg Config) string {
+	if len(cfg.Types) == 0 {
+		return "sess.go"
+	}
+	return strings.ToLower(cfg.Types[0]) + "_sess.go"
+}
+
+// origin returns where problems that concern no declaration are reported.
+func origin(pkg *packages.Package, cfg Config) token.Position {
+	if cfg.Origin.Filename != "" {
+		return cfg.Origin
+	}
+	var first *ast.File
+	name := ""
+	for _, f := range pkg.Syntax {
+		fn := pkg.Fset.Position(f.Package).Filename
+		if first == nil || fn < name {
+			first, name = f, fn
+		}
+	}
+	if first != nil {
+		return pkg.Fset.Position(first.Package)
+	}
+	if len(pkg.GoFiles) > 0 {
+		return token.Position{Filename: slices.Min(pkg.GoFiles)}
+	}
+	return token.Position{}
+}
+
 // Generate returns the file declaring typed accessors for cfg.Types, which
-// must be struct types declared in pkg (as [Load] returns it). It writes
-// nothing. When the schemas are at fault it returns a [Problems] listing
-// every problem found. The output is deterministic: the same input always
-// gives the same bytes.
+// must be struct types declared in pkg (as [Load] returns it for cfg). It
+// writes nothing. When the schemas are at fault it returns a [Problems]
+// listing every problem found. The output is deterministic: the same input
+// always gives the same bytes.
+//
+// Generate does not type-check its output; [Run] does.
 func Generate(pkg *packages.Package, cfg Config) ([]File, error) {
 	if len(cfg.Types) == 0 {
 		return nil, errors.New("gen: no types given")
 	}
-	dir := packageDir(pkg)
-	out := cfg.Output
-	if out == "" {
-		out = strings.ToLower(cfg.Types[0]) + "_sess.go"
+	org := origin(pkg, cfg)
+	out, msg := outputPath(packageDir(pkg), cfg)
+	if msg != "" {
+		return nil, Problems{{Pos: org, Msg: msg}}
 	}
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(dir, out)
+	if p, ok := handWritten(pkg, out); ok {
+		return nil, Problems{p}
 	}
-	b := &builder{pkg: pkg.Types, fset: pkg.Fset}
-	origin := cfg.Origin
-	if origin.Filename == "" && len(pkg.GoFiles) > 0 {
-		origin = token.Position{Filename: slices.Min(pkg.GoFiles)}
-	}
+	b := &builder{pkg: pkg.Types, fset: pkg.Fset, files: pkg.Syntax, ignored: ignoredFiles(pkg)}
 	var schemas []*Schema
 	seen := make(map[string]bool)
 	for _, name := range cfg.Types {
@@ -61,24 +126,114 @@ func Generate(pkg *packages.Package, cfg Config) ([]File, error) {
 			continue
 		}
 		seen[name] = true
-		if s := b.schema(name, origin); s != nil {
+		if s := b.schema(name, org); s != nil {
 			schemas = append(schemas, s)
 		}
 	}
+	if b.broken {
+		// A schema depends on a type that does not compile: what the
+		// compiler says is the problem, not what sessgen would make of it.
+		ps := compilerProblems(pkg, schemas)
+		ps.sort()
+		return nil, ps
+	}
 	b.checkTopLevel(schemas)
 	if len(b.probs) > 0 {
-		if typeErrs := typeProblems(pkg); len(typeErrs) > 0 && invalidField(b.probs) {
-			b.probs = append(b.probs, typeErrs...)
-		}
 		b.probs.sort()
 		return nil, b.probs
 	}
 	e := &emitter{pkg: pkg.Types, scope: pkg.Types.Scope()}
-	src, err := e.render(schemas)
+	src, err := e.render(schemas, buildConstraint(pkg, schemas))
 	if err != nil {
 		return nil, err
 	}
 	return []File{{Path: out, Content: src}}, nil
+}
+
+// buildConstraint returns the //go:build line for the generated file: the
+// conjunction of the constraints of the files declaring schemas (whose
+// types the file uses), or "" when they have none.
+func buildConstraint(pkg *packages.Package, schemas []*Schema) string {
+	var exprs []constraint.Expr
+	seen := make(map[string]bool)
+	for _, s := range schemas {
+		if s.file == nil {
+			continue
+		}
+		for _, c := range s.file.Comments {
+			if c.Pos() > s.file.Package {
+				break
+			}
+			for _, l := range c.List {
+				if !constraint.IsGoBuild(l.Text) {
+					continue
+				}
+				x, err := constraint.Parse(l.Text)
+				if err != nil || seen[x.String()] {
+					continue // the go command reports a malformed line
+				}
+				seen[x.String()] = true
+				exprs = append(exprs, x)
+			}
+		}
+	}
+	if len(exprs) == 0 {
+		return ""
+	}
+	x := exprs[0]
+	for _, y := range exprs[1:] {
+		x = &constraint.AndExpr{X: x, Y: y}
+	}
+	return "//go:build " + x.String()
+}
+
+// handWritten reports a problem when out is one of pkg's parsed files and
+// sessgen did not generate it.
+func handWritten(pkg *packages.Package, out string) (Problem, bool) {
+	for _, f := range pkg.Syntax {
+		if pkg.Fset.Position(f.Package).Filename != out {
+			continue
+		}
+		for _, c := range f.Comments {
+			if c.Pos() > f.Package {
+				break
+			}
+			for _, l := range c.List {
+				if l.Text == Header {
+					return Problem{}, false
+				}
+			}
+		}
+		return notGenerated(out), true
+	}
+	return Problem{}, false
+}
+
+// notGenerated is the problem of an output file that exists and that
+// sessgen did not generate.
+func notGenerated(out string) Problem {
+	return Problem{Pos: token.Position{Filename: out, Line: 1, Column: 1}, Msg: fmt.Sprintf(
+		"the output file exists and sessgen did not generate it (it has no line %q before its package clause); "+
+			"sessgen never replaces such a file: choose another -output, or move the file away", Header)}
+}
+
+// compilerProblems returns the package's type errors that lie within the
+// declarations of schemas, or all of them when none does.
+func compilerProblems(pkg *packages.Package, schemas []*Schema) Problems {
+	all := typeProblems(pkg, nil)
+	var in Problems
+	for _, p := range all {
+		for _, s := range schemas {
+			if p.Pos.Filename == s.Pos.Filename && p.Pos.Line >= s.Pos.Line && p.Pos.Line <= s.EndLine {
+				in = append(in, p)
+				break
+			}
+		}
+	}
+	if len(in) > 0 {
+		return in
+	}
+	return all
 }
 
 // checkTopLevel reports generated top-level names that the package already
@@ -103,20 +258,16 @@ func (b *builder) checkTopLevel(schemas []*Schema) {
 	}
 }
 
-func invalidField(ps Problems) bool {
-	for _, p := range ps {
-		if strings.Contains(p.Msg, "does not compile") {
-			return true
-		}
-	}
-	return false
-}
-
-// typeProblems returns the package's type errors as problems.
-func typeProblems(pkg *packages.Package) Problems {
+// typeProblems returns the package's type errors as problems, leaving out
+// those whose text is in skip.
+func typeProblems(pkg *packages.Package, skip map[string]bool) Problems {
 	var ps Problems
 	for _, e := range pkg.Errors {
-		ps = append(ps, packageProblem(e))
+		p := packageProblem(e)
+		if skip[p.Error()] {
+			continue
+		}
+		ps = append(ps, p)
 	}
 	return ps
 }
@@ -133,12 +284,18 @@ func packageDir(pkg *packages.Package) string {
 }
 
 // Run loads the package in dir and generates its accessors, as
-// cmd/sessgen does. When the package had type errors with its old
-// generated files set aside (code in the package may call accessors that
-// only the new file declares), Run type-checks the package again with the
-// new files in place; any error then is fatal.
+// cmd/sessgen does. It reads but never writes.
+//
+// The file that this run generates is loaded as if it held only its
+// package clause, so that a stale copy, which may no longer compile, never
+// stops its own regeneration; every other file, including other files
+// that sessgen generated, is loaded as it is. Run refuses to replace a file
+// that sessgen did not generate. Before returning, Run type-checks the
+// package with the new file in place of the old one: any error then is
+// fatal, except errors inside other sessgen-generated files (a stale
+// sibling is fixed by its own run).
 func Run(dir string, cfg Config) ([]File, error) {
-	pkg, err := Load(dir)
+	pkg, err := Load(dir, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -146,20 +303,104 @@ func Run(dir string, cfg Config) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(pkg.Errors) == 0 {
-		return files, nil
+	org := origin(pkg, cfg)
+	for _, f := range files {
+		src, err := os.ReadFile(f.Path)
+		switch {
+		case err == nil:
+			if !isGenerated(src) {
+				return nil, Problems{notGenerated(f.Path)}
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			return nil, Problems{{Pos: org, Msg: fmt.Sprintf("cannot read the output file %s: %v", filepath.Base(f.Path), unwrapPath(err))}}
+		}
 	}
 	overlay := make(map[string][]byte, len(files))
 	for _, f := range files {
 		overlay[f.Path] = f.Content
 	}
-	pkg, err = load(dir, overlay)
+	abs := packageDir(pkg)
+	siblings, err := generatedFiles(abs)
+	if err != nil {
+		return nil, fmt.Errorf("gen: load %s: %w", dir, unwrapPath(err))
+	}
+	// Errors that were there before this run and that other sessgen runs
+	// will fix are theirs: errors inside other generated files (stale
+	// ones), and code using the accessors of another schema whose file is
+	// not generated yet. Anything else, and anything this run's file
+	// causes, is fatal.
+	before := make(map[string]bool)
+	for _, e := range pkg.Errors {
+		p := packageProblem(e)
+		if _, ours := overlay[p.Pos.Filename]; ours {
+			continue
+		}
+		if siblings[p.Pos.Filename] || siblingWillFix(pkg, cfg, p.Msg) {
+			before[p.Error()] = true
+		}
+	}
+	checked, err := load(abs, overlay)
 	if err != nil {
 		return nil, err
 	}
-	if ps := typeProblems(pkg); len(ps) > 0 {
+	if ps := typeProblems(checked, before); len(ps) > 0 {
+		for i, p := range ps {
+			if _, ours := overlay[p.Pos.Filename]; ours {
+				ps[i].Msg = "the generated file would not compile: " + p.Msg +
+					"; unless other code in the package causes this, it is a bug in sessgen: please report it"
+			}
+		}
 		ps.sort()
 		return nil, ps
 	}
 	return files, nil
+}
+
+var (
+	undefinedName   = regexp.MustCompile(`^undefined: (\w+)$`)
+	undefinedMethod = regexp.MustCompile(`\(type \*?(\w+) has no field or method `)
+)
+
+// siblingWillFix reports whether a type error is one that generating the
+// accessors of another schema will fix: a use of the session type, its
+// methods, or the functions that sessgen generates for a struct type of
+// the package other than cfg's types.
+func siblingWillFix(pkg *packages.Package, cfg Config, msg string) bool {
+	var names func(s *Schema) []string
+	var name string
+	if m := undefinedName.FindStringSubmatch(msg); m != nil {
+		name = m[1]
+		names = func(s *Schema) []string { return []string{s.sessionType(), s.fromFunc(), s.newFunc()} }
+	} else if m := undefinedMethod.FindStringSubmatch(msg); m != nil {
+		name = m[1]
+		names = func(s *Schema) []string { return []string{s.sessionType()} }
+	} else {
+		return false
+	}
+	if !strings.Contains(name, "Session") {
+		return false
+	}
+	scope := pkg.Types.Scope()
+	for _, t := range scope.Names() {
+		if slices.Contains(cfg.Types, t) {
+			continue
+		}
+		tn, ok := scope.Lookup(t).(*types.TypeName)
+		if !ok || tn.IsAlias() {
+			continue
+		}
+		if _, ok := tn.Type().Underlying().(*types.Struct); ok && slices.Contains(names(&Schema{Name: t}), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapPath drops the path (and the operation) from a *os.PathError.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

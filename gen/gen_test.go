@@ -11,7 +11,8 @@ import (
 func TestSnakeCase(t *testing.T) {
 	for in, want := range map[string]string{
 		"CartID": "cart_id", "HTTPServer": "http_server", "ID": "id", "Items": "items",
-		"UserIDs": "user_i_ds", "Item2Name": "item2_name", "X": "x", "already_snake": "already_snake",
+		"UserIDs": "user_ids", "IDs": "ids", "URLs": "urls", "CPUsUsed": "cpus_used", "IDsV2": "ids_v2",
+		"AStruct": "a_struct", "Is": "is", "HTTPSServer": "https_server", "MyIDsList": "my_ids_list", "Aliases": "aliases", "Item2Name": "item2_name", "X": "x", "already_snake": "already_snake",
 		"URLPath": "url_path", "SessionV2": "session_v2",
 	} {
 		if got := snakeCase(in); got != want {
@@ -78,13 +79,14 @@ func BenchmarkGenerate50(b *testing.B) {
 
 // BenchmarkGenerate50Emit measures building the model and rendering alone.
 func BenchmarkGenerate50Emit(b *testing.B) {
-	pkg, err := Load("../testdata/fifty")
+	cfg := Config{Types: []string{"Big"}}
+	pkg, err := Load("../testdata/fifty", cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Generate(pkg, Config{Types: []string{"Big"}}); err != nil {
+		if _, err := Generate(pkg, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,10 +2,20 @@ package gen
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/tools/go/packages"
 )
 
 // Kind is how a field's value is encoded: which runtime codec the
@@ -35,10 +45,13 @@ func (k Kind) integer() bool { return k == KindSigned || k == KindUnsigned }
 
 // A Schema is one struct named by -type: the session fields it declares.
 type Schema struct {
-	Name   string         // the struct type's name, e.g. Cart
-	Named  *types.Named   // the struct type
-	Pos    token.Position // where the type is declared
-	Fields []Field        // the session fields, in declaration order
+	Name    string         // the struct type's name, e.g. Cart
+	Named   *types.Named   // the struct type
+	Pos     token.Position // where the type is declared
+	EndLine int            // the last line of the type's declaration
+	Fields  []Field        // the session fields, in declaration order
+
+	file *ast.File // the file declaring the type
 }
 
 // A Field is one value of the session.
@@ -58,7 +71,8 @@ func (s *Schema) newFunc() string {
 	if token.IsExported(s.Name) {
 		return "New" + s.Name + "Session"
 	}
-	return "new" + strings.ToUpper(s.Name[:1]) + s.Name[1:] + "Session"
+	r, size := utf8.DecodeRuneInString(s.Name)
+	return "new" + string(unicode.ToUpper(r)) + s.Name[size:] + "Session"
 }
 
 // sessionMethods are the generated methods that belong to no field.
@@ -79,15 +93,26 @@ func (f *Field) methods() []string {
 
 // builder builds schemas from type-checked code, collecting problems.
 type builder struct {
-	pkg   *types.Package
-	fset  *token.FileSet
-	probs Problems
+	pkg     *types.Package
+	fset    *token.FileSet
+	files   []*ast.File // the package's syntax
+	ignored []string    // files of the package directory that were not loaded
+	probs   Problems
+	broken  bool                          // a schema depends on a type that does not compile
+	posOf   map[*types.Var]token.Position // positions of fields, where the object's own is not the field's
 }
 
 func (b *builder) pos(p token.Pos) token.Position { return b.fset.Position(p) }
 
+func (b *builder) fieldPos(f *types.Var) token.Position {
+	if p, ok := b.posOf[f]; ok {
+		return p
+	}
+	return b.pos(f.Pos())
+}
+
 func (b *builder) fieldProblem(f *types.Var, format string, args ...any) {
-	b.probs = append(b.probs, Problem{Pos: b.pos(f.Pos()), Field: f.Name(), Msg: fmt.Sprintf(format, args...)})
+	b.probs = append(b.probs, Problem{Pos: b.fieldPos(f), Field: f.Name(), Msg: fmt.Sprintf(format, args...)})
 }
 
 func (b *builder) typeProblem(obj types.Object, name, format string, args ...any) {
@@ -108,11 +133,36 @@ func (b *builder) qualify(p *types.Package) string {
 
 func (b *builder) typeString(t types.Type) string { return types.TypeString(t, b.qualify) }
 
+// typeSpec returns the declaration of tn and its file, or nils.
+func (b *builder) typeSpec(tn *types.TypeName) (*ast.TypeSpec, *ast.File) {
+	for _, f := range b.files {
+		if f.FileStart > tn.Pos() || tn.Pos() > f.FileEnd {
+			continue
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				if ts := sp.(*ast.TypeSpec); ts.Name.Pos() == tn.Pos() {
+					return ts, f
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
 // schema builds the model of the type called name, or returns nil after
 // recording why it cannot.
 func (b *builder) schema(name string, origin token.Position) *Schema {
 	obj := b.pkg.Scope().Lookup(name)
 	if obj == nil {
+		if pos, msg := b.declaredElsewhere(name); msg != "" {
+			b.probs = append(b.probs, Problem{Pos: pos, Type: name, Msg: msg})
+			return nil
+		}
 		b.probs = append(b.probs, Problem{Pos: origin, Type: name,
 			Msg: fmt.Sprintf("no such type in package %s; -type takes the names of struct types declared in the package", b.pkg.Name())})
 		return nil
@@ -131,6 +181,11 @@ func (b *builder) schema(name string, origin token.Position) *Schema {
 		b.typeProblem(obj, name, "%s is not a defined type; -type takes the names of struct types", name)
 		return nil
 	}
+	if u, ok := named.Underlying().(*types.Basic); ok && u.Kind() == types.Invalid {
+		b.broken = true
+		b.typeProblem(obj, name, "%s does not compile; fix the package's compile errors first", name)
+		return nil
+	}
 	st, ok := named.Underlying().(*types.Struct)
 	if !ok {
 		b.typeProblem(obj, name, "%s is not a struct (its underlying type is %s); the schema must be a struct type with one field per session value",
@@ -141,12 +196,50 @@ func (b *builder) schema(name string, origin token.Position) *Schema {
 		b.typeProblem(obj, name, "%s is generic; the schema must be a struct type without type parameters", name)
 		return nil
 	}
-	s := &Schema{Name: name, Named: named, Pos: b.pos(obj.Pos())}
+	spec, file := b.typeSpec(tn)
+	s := &Schema{Name: name, Named: named, Pos: b.pos(obj.Pos()), file: file}
+	s.EndLine = s.Pos.Line
+	if spec != nil {
+		s.EndLine = b.pos(spec.End()).Line
+	}
+	if overTime(st) {
+		b.typeProblem(obj, name, "%s is defined over time.Time, which is not a struct of session values; "+
+			"declare a struct type with a time.Time field instead", name)
+		return nil
+	}
+	for i := range st.NumFields() {
+		if f := st.Field(i); !f.Exported() && f.Pkg() != b.pkg {
+			over := "a struct type of package " + f.Pkg().Name()
+			if spec != nil {
+				over = types.ExprString(spec.Type) + ", " + over
+			}
+			b.typeProblem(obj, name, "%s is defined over %s, whose unexported field %s this package cannot name; "+
+				"declare %s as a struct type in this package, with the session values as its fields", name, over, f.Name(), name)
+			return nil
+		}
+	}
+	b.notePositions(spec, st)
+	before := len(b.probs)
 	keys := make(map[string]string) // key → field name
 	for i := range st.NumFields() {
 		f := st.Field(i)
-		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("session")
+		if why := invalid(f.Type()); why != "" {
+			b.broken = true
+			b.fieldProblem(f, "the field's type %s; fix the package's compile errors first", why)
+			continue
+		}
+		rawTag := st.Tag(i)
+		if msg := tagProblem(rawTag); msg != "" {
+			b.fieldProblem(f, "%s", msg)
+			continue
+		}
+		tag, tagged := reflect.StructTag(rawTag).Lookup("session")
 		if tag == "-" {
+			continue
+		}
+		if f.Embedded() {
+			b.fieldProblem(f, "embedded fields are not flattened into the session; give the field a name (%s %s) or tag it session:\"-\"",
+				f.Name(), b.typeString(f.Type()))
 			continue
 		}
 		if !f.Exported() {
@@ -155,23 +248,25 @@ func (b *builder) schema(name string, origin token.Position) *Schema {
 			}
 			continue
 		}
-		if f.Embedded() {
-			b.fieldProblem(f, "embedded fields are not flattened into the session; give the field a name (%s %s) or tag it session:\"-\"",
-				f.Name(), b.typeString(f.Type()))
-			continue
-		}
-		field := Field{Name: f.Name(), Type: f.Type(), Pos: b.pos(f.Pos())}
-		key, opts, _ := strings.Cut(tag, ",")
+		field := Field{Name: f.Name(), Type: f.Type(), Pos: b.fieldPos(f)}
+		key, opts, hasOpts := strings.Cut(tag, ",")
 		if key == "" {
 			key = snakeCase(f.Name())
 		}
 		field.Key = key
 		bad := false
-		if opts != "" {
+		if hasOpts {
 			for _, o := range strings.Split(opts, ",") {
 				switch o {
 				case "flash":
+					if field.Flash {
+						b.fieldProblem(f, "the option flash appears more than once in tag session:%q; write it once, as in session:\"%s,flash\"", tag, key)
+						bad = true
+					}
 					field.Flash = true
+				case "":
+					b.fieldProblem(f, "tag session:%q has an empty option; remove the extra comma (session:\"%s\" or session:\"%s,flash\")", tag, key, key)
+					bad = true
 				default:
 					b.fieldProblem(f, "unknown option %q in tag session:%q; the only option is flash, as in session:\"%s,flash\"", o, tag, key)
 					bad = true
@@ -198,7 +293,190 @@ func (b *builder) schema(name string, origin token.Position) *Schema {
 		s.Fields = append(s.Fields, field)
 	}
 	b.checkMethodNames(s, st)
+	if len(s.Fields) == 0 && len(b.probs) == before {
+		b.typeProblem(obj, name, "%s has no session fields, so the generated type would hold nothing; "+
+			"add an exported field (unexported fields and fields tagged session:\"-\" are not session values), "+
+			"or remove %s from -type", name, name)
+	}
 	return s
+}
+
+// notePositions records the position of each embedded field of st, the
+// struct that spec declares: the start of the field, where the type
+// checker's object sits at the embedded type's name.
+func (b *builder) notePositions(spec *ast.TypeSpec, st *types.Struct) {
+	if spec == nil {
+		return
+	}
+	sst, ok := spec.Type.(*ast.StructType)
+	if !ok {
+		return
+	}
+	var starts []token.Pos
+	for _, fd := range sst.Fields.List {
+		if len(fd.Names) == 0 {
+			starts = append(starts, fd.Pos())
+			continue
+		}
+		for _, n := range fd.Names {
+			starts = append(starts, n.Pos())
+		}
+	}
+	if len(starts) != st.NumFields() {
+		return
+	}
+	if b.posOf == nil {
+		b.posOf = make(map[*types.Var]token.Position)
+	}
+	for i, p := range starts {
+		if st.Field(i).Embedded() {
+			b.posOf[st.Field(i)] = b.pos(p)
+		}
+	}
+}
+
+// tagProblem says what is wrong with a struct tag that mentions session
+// but that reflect.StructTag cannot read as intended, or returns "".
+func tagProblem(tag string) string {
+	if !strings.Contains(tag, "session") {
+		return ""
+	}
+	if why := tagSyntax(tag); why != "" {
+		return fmt.Sprintf("struct tag %s is malformed (%s), so the session key in it would be ignored; "+
+			"write key:\"value\" pairs separated by single spaces, as in session:\"key\"", strconv.Quote(tag), why)
+	}
+	n := 0
+	for t := tag; t != ""; {
+		var name string
+		name, t = nextTagPair(t)
+		if name == "session" {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Sprintf("struct tag %s has more than one session key; keep one", strconv.Quote(tag))
+	}
+	return ""
+}
+
+// tagSyntax checks tag as go vet's structtag check does: conventional
+// key:"value" pairs separated by spaces. It returns what is wrong, or "".
+func tagSyntax(tag string) string {
+	for tag != "" {
+		i := 0
+		for i < len(tag) && tag[i] == ' ' {
+			i++
+		}
+		tag = tag[i:]
+		if tag == "" {
+			break
+		}
+		i = 0
+		for i < len(tag) && tag[i] > ' ' && tag[i] != ':' && tag[i] != '"' && tag[i] != 0x7f {
+			i++
+		}
+		if i == 0 {
+			return "a key is missing"
+		}
+		if i+1 >= len(tag) || tag[i] != ':' {
+			return "a key is not followed by a colon and a value"
+		}
+		if tag[i+1] != '"' {
+			return fmt.Sprintf("the value of %s does not start right after the colon with a double quote", tag[:i])
+		}
+		key := tag[:i]
+		tag = tag[i+1:]
+		i = 1
+		for i < len(tag) && tag[i] != '"' {
+			if tag[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		if i >= len(tag) {
+			return fmt.Sprintf("the value of %s has no closing quote", key)
+		}
+		if _, err := strconv.Unquote(tag[:i+1]); err != nil {
+			return fmt.Sprintf("the value of %s is not a valid quoted string", key)
+		}
+		tag = tag[i+1:]
+		if tag != "" && tag[0] != ' ' {
+			return "the key:\"value\" pairs are not separated by spaces"
+		}
+	}
+	return ""
+}
+
+// nextTagPair returns the name of the first key:"value" pair of a tag
+// that tagSyntax accepts, and the rest of the tag.
+func nextTagPair(tag string) (string, string) {
+	tag = strings.TrimLeft(tag, " ")
+	name, rest, _ := strings.Cut(tag, ":")
+	i := 1
+	for i < len(rest) && rest[i] != '"' {
+		if rest[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	if i+1 > len(rest) {
+		return name, ""
+	}
+	return name, rest[i+1:]
+}
+
+// declaredElsewhere looks for a type called name in the files of the
+// package directory that were not loaded (test files, files excluded by
+// build constraints) and says why sessgen cannot see it.
+func (b *builder) declaredElsewhere(name string) (token.Position, string) {
+	for _, path := range b.ignored {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				ts := sp.(*ast.TypeSpec)
+				if ts.Name.Name != name {
+					continue
+				}
+				pos := fset.Position(ts.Name.Pos())
+				file := filepath.Base(path)
+				if strings.HasSuffix(file, "_test.go") {
+					return pos, fmt.Sprintf("%s is declared in the test file %s, and sessgen does not load test files; "+
+						"move %s to a file that does not end in _test.go", name, file, name)
+				}
+				return pos, fmt.Sprintf("%s is declared in %s, which build constraints (a //go:build line or a GOOS/GOARCH suffix) "+
+					"leave out of the package as sessgen loads it; move %s to a file the package always includes", name, file, name)
+			}
+		}
+	}
+	return token.Position{}, ""
+}
+
+// ignoredFiles returns the Go files of pkg's directory that the build left
+// out: files excluded by build constraints, and test files.
+func ignoredFiles(pkg *packages.Package) []string {
+	var files []string
+	for _, f := range pkg.IgnoredFiles {
+		if strings.HasSuffix(f, ".go") {
+			files = append(files, f)
+		}
+	}
+	dir := packageDir(pkg)
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if path := filepath.Join(dir, e.Name()); strings.HasSuffix(e.Name(), "_test.go") && !slices.Contains(files, path) {
+				files = append(files, path)
+			}
+		}
+	}
+	return files
 }
 
 func objectKind(obj types.Object) string {
@@ -229,12 +507,12 @@ func (b *builder) checkMethodNames(s *Schema, st *types.Struct) {
 		var clash []string
 		for _, m := range f.methods() {
 			if o, ok := owner[m]; ok {
-				clash = append(clash, fmt.Sprintf("%s (already %s)", m, o))
+				clash = append(clash, fmt.Sprintf("the generated method %s would collide with %s", m, o))
 			}
 		}
 		if len(clash) > 0 {
-			b.fieldProblem(vars[f.Name], "the generated method %s; rename the field (a session tag keeps the key: session:%q)",
-				strings.Join(clash, " and "), f.Key+flashOpt(f.Flash))
+			b.fieldProblem(vars[f.Name], "%s; rename the field (a session tag keeps the key: session:%q)",
+				strings.Join(clash, ", and "), f.Key+flashOpt(f.Flash))
 			continue
 		}
 		kind := "field"
@@ -242,7 +520,7 @@ func (b *builder) checkMethodNames(s *Schema, st *types.Struct) {
 			kind = "flash field"
 		}
 		for _, m := range f.methods() {
-			owner[m] = "generated for " + kind + " " + f.Name
+			owner[m] = "the one generated for " + kind + " " + f.Name
 		}
 		kept = append(kept, f)
 	}
@@ -321,6 +599,101 @@ func describe(where []string) string {
 	}
 	parts[len(parts)-1] = "its " + where[0]
 	return strings.Join(parts, " of ")
+}
+
+// maxInstances is how many instances of one generic type may nest inside
+// each other before [invalid] takes the nesting for an instantiation
+// cycle (type G[T any] struct{ Next *G[[]T] }), which the compiler
+// rejects but whose types unfold without end.
+const maxInstances = 16
+
+// invalid says how t fails to compile ("does not compile", "instantiates
+// ... without end"), or returns "" when it does not: whether it contains
+// an invalid type anywhere, or unfolds an instantiation cycle.
+func invalid(t types.Type) string {
+	seen := make(map[types.Type]bool)
+	nested := make(map[*types.Named]int) // instances of each generic type on the path
+	var walk func(t types.Type) string
+	walkAll := func(ts ...types.Type) string {
+		for _, t := range ts {
+			if why := walk(t); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	tuple := func(tp *types.Tuple) []types.Type {
+		var ts []types.Type
+		for i := range tp.Len() {
+			ts = append(ts, tp.At(i).Type())
+		}
+		return ts
+	}
+	walk = func(t types.Type) string {
+		if seen[t] {
+			return ""
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Basic:
+			if t.Kind() == types.Invalid {
+				return "does not compile"
+			}
+		case *types.Alias:
+			return walk(types.Unalias(t))
+		case *types.Named:
+			if t.TypeArgs().Len() > 0 {
+				o := t.Origin()
+				if nested[o]++; nested[o] > maxInstances {
+					return "instantiates " + o.Obj().Name() + " without end (an instantiation cycle)"
+				}
+				defer func() { nested[o]-- }()
+				for i := range t.TypeArgs().Len() {
+					if why := walk(t.TypeArgs().At(i)); why != "" {
+						return why
+					}
+				}
+			}
+			return walk(t.Underlying())
+		case *types.Pointer:
+			return walk(t.Elem())
+		case *types.Slice:
+			return walk(t.Elem())
+		case *types.Array:
+			return walk(t.Elem())
+		case *types.Chan:
+			return walk(t.Elem())
+		case *types.Map:
+			return walkAll(t.Key(), t.Elem())
+		case *types.Struct:
+			for i := range t.NumFields() {
+				if why := walk(t.Field(i).Type()); why != "" {
+					return why
+				}
+			}
+		case *types.Signature:
+			return walkAll(append(tuple(t.Params()), tuple(t.Results())...)...)
+		case *types.Interface:
+			for i := range t.NumEmbeddeds() {
+				if why := walk(t.EmbeddedType(i)); why != "" {
+					return why
+				}
+			}
+			for i := range t.NumExplicitMethods() {
+				if why := walk(t.ExplicitMethod(i).Type()); why != "" {
+					return why
+				}
+			}
+		case *types.Union:
+			for i := range t.Len() {
+				if why := walk(t.Term(i).Type()); why != "" {
+					return why
+				}
+			}
+		}
+		return ""
+	}
+	return walk(t)
 }
 
 // checker walks a type looking for something that cannot be encoded.

@@ -10,7 +10,8 @@ import (
 const maxKeyLen = 128
 
 // snakeCase returns the default key of a field: CartID → cart_id,
-// HTTPServer → http_server, Item2Name → item2_name.
+// HTTPServer → http_server, Item2Name → item2_name, and an initialism's
+// plural stays one word: UserIDs → user_ids, URLs → urls.
 func snakeCase(name string) string {
 	rs := []rune(name)
 	var b strings.Builder
@@ -18,7 +19,7 @@ func snakeCase(name string) string {
 		if unicode.IsUpper(r) {
 			if i > 0 {
 				prev := rs[i-1]
-				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+				nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1]) && !pluralS(rs, i+1)
 				if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
 					b.WriteByte('_')
 				}
@@ -29,6 +30,12 @@ func snakeCase(name string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// pluralS reports whether rs[i] is the lowercase s that makes the
+// initialism before it plural (IDs, URLs): an s that ends the word.
+func pluralS(rs []rune, i int) bool {
+	return rs[i] == 's' && (i+1 == len(rs) || unicode.IsUpper(rs[i+1]) || unicode.IsDigit(rs[i+1]) || rs[i+1] == '_')
 }
 
 // keyProblem says what is wrong with a session key, or "" when it is fine.

@@ -58,6 +58,10 @@ func (ps Problems) Format(dir string) string {
 				file = rel
 			}
 		}
+		if dir != "" {
+			// Messages of the type checker name other positions in full.
+			p.Msg = strings.ReplaceAll(p.Msg, filepath.Clean(dir)+string(filepath.Separator), "")
+		}
 		lines[i] = p.format(file)
 	}
 	return strings.Join(lines, "\n")

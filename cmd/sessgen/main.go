@@ -3,12 +3,13 @@
 //
 // Usage:
 //
-//	sessgen -type Cart[,Other] [-output file.go] [-check] [dir]
+//	sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [dir]
 //
 // Under go generate (//go:generate go tool sessgen -type Cart) it works on
 // the package of $GOFILE, the current directory; otherwise on the package
-// in dir (default "."). It writes one file, by default
-// "<first type, lowercased>_sess.go" next to the schema. Problems are
+// in dir (default "."). Repeated -type flags add up. It writes one file,
+// by default "<first type, lowercased>_sess.go" next to the schema, and
+// never replaces a file that it did not generate. Problems are
 // printed as "file.go:line:col: field F: message", all at once, and nothing
 // is written. With -check it writes nothing and exits 1 when the file on
 // disk is missing or differs from what would be generated.
@@ -46,12 +47,13 @@ const (
 func run(args []string, cwd string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sessgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	typeFlag := fs.String("type", "", "comma-separated names of the schema struct types (required)")
+	var typeFlag typeList
+	fs.Var(&typeFlag, "type", "comma-separated names of the schema struct types (required; may be repeated, and the lists add up)")
 	output := fs.String("output", "", "output file, relative to the package directory (default <first type, lowercased>_sess.go)")
 	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale")
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-output file.go] [-check] [dir]\n")
+		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [dir]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,12 +73,7 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 			return exitProblem
 		}
 	}
-	var types []string
-	for t := range strings.SplitSeq(*typeFlag, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			types = append(types, t)
-		}
-	}
+	types := []string(typeFlag)
 	if len(types) == 0 {
 		fmt.Fprintln(stderr, "sessgen: -type is required")
 		fs.Usage()
@@ -128,6 +125,20 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 	return exitOK
 }
 
+// typeList is the value of -type: the names of every -type flag, in order.
+type typeList []string
+
+func (l *typeList) String() string { return strings.Join(*l, ",") }
+
+func (l *typeList) Set(s string) error {
+	for t := range strings.SplitSeq(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			*l = append(*l, t)
+		}
+	}
+	return nil
+}
+
 // checkFiles compares files with what is on disk.
 func checkFiles(files []gen.File, cwd string, stderr io.Writer) int {
 	code := exitOK
@@ -159,14 +170,23 @@ func rel(dir, path string) string {
 // writeFile replaces path with content atomically: it writes a temporary
 // file in the same directory (named so that the go command ignores it) and
 // renames it over path, so no reader ever sees a partial file. A file that
-// already holds content is left untouched.
+// already holds content is left untouched, and a file that sessgen did not
+// generate is never replaced (gen.Run refuses it too; this closes the gap
+// between its check and the write). Errors name path, never the temporary
+// file.
 func writeFile(path string, content []byte) (err error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && bytes.Equal(old, content):
 		return nil
+	case err == nil && !gen.IsGenerated(old):
+		return fmt.Errorf("write %s: the file exists and sessgen did not generate it; it was left as it is", path)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	defer func() {
 		if err != nil {
@@ -175,19 +195,33 @@ func writeFile(path string, content []byte) (err error) {
 	}()
 	if _, err := tmp.Write(content); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
 	}
 	return nil
+}
+
+// unwrapPath drops the operation and the path from a *os.PathError or
+// *os.LinkError, which may name the temporary file.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 // Version returns the module version sessgen was built from, or "(devel)".

@@ -2102,7 +2102,6 @@ func (sess KindsSession) Raw() *runtime.Session {
 // This fails to compile when Kinds's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Kinds
 	var _ struct {
 		Bool     bool
 		Int      int
@@ -2156,5 +2155,5 @@ func _() {
 		Errs     []string  `session:",flash"`
 		Until    time.Time `session:"until,flash"`
 		Counter  int       `session:"flash.counter,flash"`
-	} = x
+	} = Kinds{}
 }

@@ -14,7 +14,19 @@ type Tags struct {
 	Embedded
 	private int `session:"private"`
 	Fine    int `session:"ok.key-1"`
+	Twice   int `session:"twice,flash,flash"`
+	Comma   int `session:"comma,"`
+	Spaced  int `session: "spaced"`
+	Two     int `session:"a" session:"b"`
+	embedded
+	*Pointer
 }
 
 // Embedded is embedded in Tags.
 type Embedded struct{ X int }
+
+// embedded is embedded in Tags, unexported.
+type embedded struct{ Y int }
+
+// Pointer is embedded in Tags through a pointer.
+type Pointer struct{ Z int }

@@ -333,7 +333,6 @@ func (sess CartSession) Raw() *runtime.Session {
 // This fails to compile when Cart's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Cart
 	var _ struct {
 		CartID    int64
 		User      UserID `session:"uid"`
@@ -343,5 +342,5 @@ func _() {
 		internal  int
 		Scratch   string `session:"-"`
 		HTTPCount uint32
-	} = x
+	} = Cart{}
 }

@@ -2030,7 +2030,6 @@ func (sess BigSession) Raw() *runtime.Session {
 // This fails to compile when Big's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Big
 	var _ struct {
 		Field00 int64
 		Field01 string
@@ -2082,5 +2081,5 @@ func _() {
 		Field47 []byte
 		Field48 int64
 		Field49 string
-	} = x
+	} = Big{}
 }

@@ -123,10 +123,9 @@ func (sess CartSession) Raw() *runtimepkg.Session {
 // This fails to compile when Cart's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Cart
 	var _ struct {
 		Total int `session:"cart.total"`
-	} = x
+	} = Cart{}
 }
 
 // prefsSession reads and writes the session values that prefs declares, each
@@ -313,10 +312,9 @@ func (sess prefsSession) Raw() *runtimepkg.Session {
 // This fails to compile when prefs's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x prefs
 	var _ struct {
 		Theme   string `session:"prefs.theme"`
 		Expires time.Time
 		Welcome bool `session:"prefs.welcome,flash"`
-	} = x
+	} = prefs{}
 }

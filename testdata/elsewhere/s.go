@@ -1,0 +1,3 @@
+// Package elsewhere is an error test case: schemas in files the package
+// does not load.
+package elsewhere
