@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build/constraint"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -315,6 +317,15 @@ func Run(dir string, cfg Config) ([]File, error) {
 			return nil, Problems{{Pos: org, Msg: fmt.Sprintf("cannot read the output file %s: %v", filepath.Base(f.Path), unwrapPath(err))}}
 		}
 	}
+	if err := typeCheck(pkg, cfg, files); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// typeCheck type-checks pkg again with files in place and returns the type
+// errors that the new files cause or leave (see [Run]).
+func typeCheck(pkg *packages.Package, cfg Config, files []File) error {
 	overlay := make(map[string][]byte, len(files))
 	for _, f := range files {
 		overlay[f.Path] = f.Content
@@ -322,7 +333,7 @@ func Run(dir string, cfg Config) ([]File, error) {
 	abs := packageDir(pkg)
 	siblings, err := generatedFiles(abs)
 	if err != nil {
-		return nil, fmt.Errorf("gen: load %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("gen: load %s: %w", abs, unwrapPath(err))
 	}
 	// Errors that were there before this run and that other sessgen runs
 	// will fix are theirs: errors inside other generated files (stale
@@ -339,11 +350,23 @@ func Run(dir string, cfg Config) ([]File, error) {
 			before[p.Error()] = true
 		}
 	}
-	checked, err := load(abs, overlay)
-	if err != nil {
-		return nil, err
+	errs, ok := recheck(pkg, files)
+	if !ok {
+		// The new file needs a package that the first load did not
+		// bring in: load again, with the go command.
+		checked, err := load(abs, overlay, "")
+		if err != nil {
+			return err
+		}
+		errs = checked.Errors
 	}
-	if ps := typeProblems(checked, before); len(ps) > 0 {
+	var ps Problems
+	for _, e := range errs {
+		if p := packageProblem(e); !before[p.Error()] {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) > 0 {
 		for i, p := range ps {
 			if _, ours := overlay[p.Pos.Filename]; ours {
 				ps[i].Msg = "the generated file would not compile: " + p.Msg +
@@ -351,10 +374,82 @@ func Run(dir string, cfg Config) ([]File, error) {
 			}
 		}
 		ps.sort()
-		return nil, ps
+		return ps
 	}
-	return files, nil
+	return nil
 }
+
+// recheck type-checks pkg in process, with files in place of the stubs
+// that [Load] read, using the imports that pkg already has. It reports
+// false when a file imports a package that pkg's types do not reach (or
+// uses cgo), so that the caller must load the package again.
+func recheck(pkg *packages.Package, files []File) ([]packages.Error, bool) {
+	imports := make(map[string]*types.Package)
+	var add func(p *types.Package)
+	add = func(p *types.Package) {
+		if imports[p.Path()] != nil {
+			return
+		}
+		imports[p.Path()] = p
+		for _, q := range p.Imports() {
+			add(q)
+		}
+	}
+	for _, p := range pkg.Types.Imports() {
+		add(p)
+	}
+	imports["unsafe"] = types.Unsafe
+	replaced := make(map[string]bool)
+	var syntax []*ast.File
+	for _, f := range files {
+		af, err := parser.ParseFile(pkg.Fset, f.Path, f.Content, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, false
+		}
+		for _, im := range af.Imports {
+			path, err := strconv.Unquote(im.Path.Value)
+			if err != nil || imports[path] == nil {
+				return nil, false
+			}
+		}
+		replaced[f.Path] = true
+		syntax = append(syntax, af)
+	}
+	for _, af := range pkg.Syntax {
+		if replaced[pkg.Fset.Position(af.Package).Filename] {
+			continue
+		}
+		for _, im := range af.Imports {
+			if im.Path.Value == `"C"` {
+				return nil, false
+			}
+		}
+		syntax = append(syntax, af)
+	}
+	var errs []packages.Error
+	conf := types.Config{
+		Importer: importerFunc(func(path string) (*types.Package, error) {
+			if p := imports[path]; p != nil {
+				return p, nil
+			}
+			return nil, fmt.Errorf("package %s is not loaded", path)
+		}),
+		Sizes: pkg.TypesSizes,
+		Error: func(err error) {
+			te := err.(types.Error)
+			errs = append(errs, packages.Error{Pos: te.Fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})
+		},
+	}
+	if pkg.Module != nil && pkg.Module.GoVersion != "" {
+		conf.GoVersion = "go" + pkg.Module.GoVersion
+	}
+	conf.Check(pkg.PkgPath, pkg.Fset, syntax, nil)
+	return errs, true
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
 
 var (
 	undefinedName   = regexp.MustCompile(`^undefined: (\w+)$`)

@@ -609,7 +609,9 @@ const maxInstances = 16
 
 // invalid says how t fails to compile ("does not compile", "instantiates
 // ... without end"), or returns "" when it does not: whether it contains
-// an invalid type anywhere, or unfolds an instantiation cycle.
+// an invalid type, or unfolds an instantiation cycle, along the paths that
+// [checker.check] follows (it stops at functions and interfaces, which
+// cannot be stored anyway).
 func invalid(t types.Type) string {
 	seen := make(map[types.Type]bool)
 	nested := make(map[*types.Named]int) // instances of each generic type on the path
@@ -621,13 +623,6 @@ func invalid(t types.Type) string {
 			}
 		}
 		return ""
-	}
-	tuple := func(tp *types.Tuple) []types.Type {
-		var ts []types.Type
-		for i := range tp.Len() {
-			ts = append(ts, tp.At(i).Type())
-		}
-		return ts
 	}
 	walk = func(t types.Type) string {
 		if seen[t] {
@@ -668,25 +663,6 @@ func invalid(t types.Type) string {
 		case *types.Struct:
 			for i := range t.NumFields() {
 				if why := walk(t.Field(i).Type()); why != "" {
-					return why
-				}
-			}
-		case *types.Signature:
-			return walkAll(append(tuple(t.Params()), tuple(t.Results())...)...)
-		case *types.Interface:
-			for i := range t.NumEmbeddeds() {
-				if why := walk(t.EmbeddedType(i)); why != "" {
-					return why
-				}
-			}
-			for i := range t.NumExplicitMethods() {
-				if why := walk(t.ExplicitMethod(i).Type()); why != "" {
-					return why
-				}
-			}
-		case *types.Union:
-			for i := range t.Len() {
-				if why := walk(t.Term(i).Type()); why != "" {
 					return why
 				}
 			}
