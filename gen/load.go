@@ -29,9 +29,10 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledG
 // does before generating for cfg.
 //
 // The file that cfg generates, when it exists and sessgen generated it
-// (recognised by [Header]), is read as if it held only its package clause,
-// so that a stale generated file, which may no longer compile, never stops
-// its own regeneration. Every other file is read as it is. A package that
+// (recognised by [Header]), is read as if it held only its package clause
+// and its imports, so that a stale generated file, which may no longer
+// compile, never stops its own regeneration. Every other file, including
+// other files that sessgen generated, is read as it is. A package that
 // cannot be listed or parsed is an error (a [Problems] when the go command
 // names positions); type errors are left in the package's Errors for
 // [Generate] and [Run] to judge, since they may come from code that calls
