@@ -285,12 +285,11 @@ func (sess CartSession) Raw() *runtime.Session {
 // This fails to compile when Cart's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Cart
 	var _ struct {
 		CartID  int64
 		Items   []Item `session:"items"`
 		Visits  uint32
 		Updated time.Time
 		Notice  string `session:"notice,flash"`
-	} = x
+	} = Cart{}
 }

@@ -308,7 +308,6 @@ func (sess ShopSession) Raw() *runtime.Session {
 // This fails to compile when Shop's fields, their types or their tags have
 // changed since this file was generated: run go generate.
 func _() {
-	var x Shop
 	var _ struct {
 		CartID string
 		Items  []Item
@@ -316,5 +315,5 @@ func _() {
 		Notice string   `session:"notice,flash"`
 		Errors []string `session:"errors,flash"`
 		Old    Checkout `session:"old,flash"`
-	} = x
+	} = Shop{}
 }
