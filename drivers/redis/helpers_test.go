@@ -15,6 +15,7 @@ import (
 
 	"github.com/sessgen/sessgen/drivers/redis"
 	"github.com/sessgen/sessgen/internal/redistest"
+	"github.com/sessgen/sessgen/internal/sessiontest"
 	"github.com/sessgen/sessgen/runtime"
 )
 
@@ -116,8 +117,7 @@ type app struct {
 	t      testing.TB
 	m      *runtime.Manager
 	h      http.Handler
-	now    time.Time
-	nowMu  sync.Mutex
+	clock  *sessiontest.Clock
 	errs   []error
 	errsMu sync.Mutex
 	logs   syncBuffer // what the manager logged
@@ -149,9 +149,9 @@ type stepFunc func(w http.ResponseWriter, s *runtime.Session)
 type stepCtxKey struct{}
 
 func newApp(t testing.TB, d runtime.Driver) *app {
-	a := &app{t: t, now: time.Now()}
+	a := &app{t: t, clock: sessiontest.NewClock()}
 	m, err := runtime.NewManager(d, runtime.Options{
-		Clock:  a.clock,
+		Clock:  a.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&a.logs, nil)),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			a.errsMu.Lock()
@@ -178,18 +178,6 @@ func newApp(t testing.TB, d runtime.Driver) *app {
 		}
 	}))
 	return a
-}
-
-func (a *app) clock() time.Time {
-	a.nowMu.Lock()
-	defer a.nowMu.Unlock()
-	return a.now
-}
-
-func (a *app) advance(d time.Duration) {
-	a.nowMu.Lock()
-	a.now = a.now.Add(d)
-	a.nowMu.Unlock()
 }
 
 // do serves one request carrying the session cookie value cookie ("" for

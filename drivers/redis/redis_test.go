@@ -276,7 +276,7 @@ func TestRoundTrips(t *testing.T) {
 
 	// Once the recorded activity is older than the touch interval, a read
 	// writes the activity time and the TTL.
-	a.advance(2 * time.Minute)
+	a.clock.Advance(2 * time.Minute)
 	a.do(cookie, func(_ http.ResponseWriter, s *runtime.Session) { runtime.Lookup(s, "n", i64) })
 	trips, cmds = n.take()
 	if want := []string{"hgetall", "evalsha"}; trips != 2 || !slices.Equal(cmds, want) {
@@ -567,7 +567,7 @@ func TestSlowWriteCannotUndoLogout(t *testing.T) {
 	d := newDriver(t, c)
 	a := newApp(t, d)
 	_, cookie := a.do("", func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "user", "ada", str) })
-	a.advance(time.Second)
+	a.clock.Advance(time.Second)
 
 	loaded, logout := make(chan struct{}), make(chan struct{})
 	done := make(chan string)
