@@ -171,7 +171,9 @@ func withNetworkTimeouts(o *goredis.Options) *goredis.Options {
 	if o.DialerRetries == 0 {
 		o.DialerRetries = 1
 	}
-	o.MaxRetries = 1
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 1
+	}
 	o.ContextTimeoutEnabled = true // honour the request's deadline too
 	return o
 }
@@ -243,7 +245,7 @@ func FromEnv() (Config, error) {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			secs, err2 := strconv.Atoi(v)
-			if err2 != nil {
+			if err2 != nil || secs > 10*365*24*3600 { // ten years: past that, a typo
 				secs = 0
 			}
 			d = time.Duration(secs) * time.Second

@@ -66,7 +66,8 @@ func (m *Manager) Options() Options { return m.o }
 type ctxKey struct{}
 
 // From returns the session of the request whose context ctx is, loading it
-// on first use. It returns an error wrapping [ErrNoSession] when the request
+// on first use. The session belongs to that request: keeping it afterwards
+// (in a goroutine, say) keeps the request's state alive and saves nothing. It returns an error wrapping [ErrNoSession] when the request
 // did not pass through [Manager.Middleware], and one wrapping [ErrLoad]
 // (and the driver's error) when the driver failed; the application decides
 // what to answer, for instance with [ServeError].
@@ -127,10 +128,19 @@ type state struct {
 	sessVal   Session
 	err       error
 	token     string // the cookie value the browser holds
-	loadedID  string // the ID of the record that token named, if any
-	committed bool   // headers are out (or the connection was hijacked)
-	failed    bool   // the ErrorHandler answered instead of the handler
+	gone      bool   // a driver reported ErrSessionGone: save nothing more
+	detached  detachedCtx
+	committed bool // headers are out (or the connection was hijacked)
+	failed    bool // the ErrorHandler answered instead of the handler
 }
+
+// detachedCtx carries a request context's values without its deadline or
+// cancellation, for saves. (context.WithoutCancel would allocate.)
+type detachedCtx struct{ context.Context }
+
+func (detachedCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (detachedCtx) Done() <-chan struct{}       { return nil }
+func (detachedCtx) Err() error                  { return nil }
 
 type stateCtx struct {
 	context.Context
@@ -159,6 +169,7 @@ func (st *state) session() (*Session, error) {
 	n := cookieValues(st.req.Header, m.o.Name, tokens[:])
 	st.token = tokens[0]
 	sess := &st.sessVal // allocated with the state
+	now := m.o.Clock()
 	for _, token := range tokens[:n] {
 		rec, err := m.d.Load(st.req.Context(), m.o.Name, token)
 		if err != nil {
@@ -168,12 +179,14 @@ func (st *state) session() (*Session, error) {
 		if rec == nil {
 			continue
 		}
-		st.token, st.loadedID = token, rec.ID
-		if m.expired(rec, m.o.Clock()) {
-			sess.oldID = rec.ID // a new session; the old record goes at the save
-		} else {
-			sess.load(rec)
+		if m.expired(rec, now) {
+			if sess.oldID == "" { // the first expired one goes at the save
+				st.token, sess.oldID = token, rec.ID
+			}
+			continue // a live session may follow
 		}
+		st.token, sess.oldID = token, ""
+		sess.load(rec)
 		break
 	}
 	sess.report = m.report
@@ -196,6 +209,9 @@ func (st *state) save(headers bool) error {
 	m := st.m
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
+	if st.gone {
+		return nil // ended by another request: what this one did is dropped
+	}
 	now := m.o.Clock()
 	if !sess.stored && sess.oldID == "" && sess.emptyLocked() {
 		if headers && st.token != "" { // a cookie that named no session: drop it
@@ -208,10 +224,17 @@ func (st *state) save(headers bool) error {
 	if !sess.dirtyLocked() && !touch {
 		return nil
 	}
-	if !headers && (!sess.stored || sess.oldID != "" && !sess.emptyLocked()) {
-		// A new session or a new ID needs a cookie the browser can no longer
-		// get: store nothing, so the session the browser holds stays intact.
-		return fmt.Errorf("%w: the session needs a new cookie", ErrHeadersWritten)
+	if !headers {
+		if !sess.changedLocked() {
+			// Only an optional re-seal or an expired record's removal is
+			// pending: the next request (or the store's TTL) sees to those.
+			return nil
+		}
+		if !sess.stored || sess.oldID != "" && !sess.emptyLocked() {
+			// A new session or a new ID needs a cookie the browser can no
+			// longer get: store nothing, so the session it holds stays intact.
+			return fmt.Errorf("%w: the session needs a new cookie", ErrHeadersWritten)
+		}
 	}
 	created := sess.rec.Created
 	if created.IsZero() || !sess.stored {
@@ -223,14 +246,12 @@ func (st *state) save(headers bool) error {
 		expires = end
 	}
 	rec, ch := sess.prepareLocked(now, expires, touch)
-	// A client that went away must not cancel the save of what its request
-	// did. (Only then is the context replaced: that costs an allocation.)
-	ctx := st.req.Context()
-	if ctx.Err() != nil {
-		ctx = context.WithoutCancel(ctx)
-	}
-	token, err := m.d.Save(ctx, m.o.Name, rec, ch)
+	// Neither a client that went away nor a handler's deadline may cut the
+	// save of what the request did short: drivers bound it themselves.
+	st.detached.Context = st.req.Context()
+	token, err := m.d.Save(&st.detached, m.o.Name, rec, ch)
 	if errors.Is(err, ErrSessionGone) {
+		st.gone = true
 		m.o.Logger.Info("sessgen: a request's session changes were dropped: the session ended meanwhile", "err", err)
 		return nil
 	}
@@ -248,13 +269,14 @@ func (st *state) save(headers bool) error {
 		if token != st.token || m.o.Persist {
 			m.addCookie(st.rw.Header(), token, expires.Sub(now))
 		}
-	case token == "" && st.token != "" && st.token == st.loadedID:
+	case token == "" && st.token != "" && (st.token == ch.OldID || st.token == rec.ID):
 		// A server-side store destroyed the record the browser's cookie
-		// names (a logout): the stale cookie now opens nothing.
+		// names (a logout): the stale cookie now opens nothing. (A sealed
+		// cookie value never equals an ID.)
 	case token != st.token:
 		return fmt.Errorf("%w: the driver issued a new cookie value", ErrHeadersWritten)
 	}
-	sess.savedLocked(rec)
+	sess.savedLocked(rec, token)
 	st.token = token
 	return nil
 }
@@ -291,7 +313,7 @@ func (st *state) commit() bool {
 	if err != nil {
 		st.failed = true
 		dropResponseHeaders(h)
-	} else if st.sess != nil {
+	} else if st.sess != nil && !varies(h, "Cookie") {
 		// The response may depend on the session: shared caches must key it
 		// by cookie, whether or not a cookie is set.
 		h["Vary"] = append(h["Vary"], "Cookie")
@@ -304,15 +326,26 @@ func (st *state) commit() bool {
 	return true
 }
 
+// varies reports whether h's Vary already names field.
+func varies(h http.Header, field string) bool {
+	for _, v := range h["Vary"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // dropResponseHeaders removes what the handler set for the response that
 // the ErrorHandler replaces: a redirect target, cookies, validators and the
-// description of a body that will not be sent.
+// description of a body that will not be sent. Headers that describe the
+// site (Content-Security-Policy, HSTS, ...) stay.
 func dropResponseHeaders(h http.Header) {
-	for k := range h {
-		switch {
-		case k == "Location", k == "Set-Cookie", k == "Etag", k == "Last-Modified", strings.HasPrefix(k, "Content-"):
-			delete(h, k)
-		}
+	for _, k := range [...]string{"Location", "Set-Cookie", "Etag", "Last-Modified", "Content-Type", "Content-Length",
+		"Content-Encoding", "Content-Range", "Content-Disposition", "Content-Language", "Content-Location"} {
+		delete(h, k)
 	}
 }
 

@@ -68,10 +68,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Path = "/"
 	}
 	// The cookie name prefixes browsers enforce (RFC 6265bis section 4.1.3).
-	if strings.HasPrefix(o.Name, "__Secure-") && o.Insecure {
+	if hasPrefixFold(o.Name, "__Secure-") && o.Insecure {
 		return o, fmt.Errorf("%w: a __Secure- cookie must be Secure (Insecure is set)", ErrInvalidOptions)
 	}
-	if strings.HasPrefix(o.Name, "__Host-") && (o.Insecure || o.Path != "/" || o.Domain != "") {
+	if hasPrefixFold(o.Name, "__Host-") && (o.Insecure || o.Path != "/" || o.Domain != "") {
 		return o, fmt.Errorf("%w: a __Host- cookie must be Secure, with Path \"/\" and no Domain", ErrInvalidOptions)
 	}
 	if !validAttr(o.Path) || !validAttr(o.Domain) {
@@ -120,6 +120,12 @@ func (o Options) withDefaults() (Options, error) {
 		o.Clock = time.Now
 	}
 	return o, nil
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case, as browsers
+// match cookie name prefixes.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func validCookieName(s string) bool {

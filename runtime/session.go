@@ -312,7 +312,14 @@ func (s *Session) emptyLocked() bool {
 
 // dirtyLocked reports whether saving would change what is stored.
 func (s *Session) dirtyLocked() bool {
-	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.rec.Stale || s.oldID != ""
+	return s.changedLocked() || s.rec.Stale || s.oldID != ""
+}
+
+// changedLocked reports whether this request changed the session's values
+// (flash ageing included), as opposed to only re-sealing it or dropping an
+// expired record.
+func (s *Session) changedLocked() bool {
+	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed
 }
 
 // prepareLocked builds the record to save and what changed, and sets the
@@ -359,11 +366,15 @@ func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record
 	return rec, ch
 }
 
-// saved records that rec is now what the store holds.
-func (s *Session) savedLocked(rec *Record) {
+// savedLocked records that rec is now what the store holds; an empty token
+// means the store removed it.
+func (s *Session) savedLocked(rec *Record, token string) {
 	s.rec = *rec
 	s.rec.Stale = false
-	s.stored = true
+	s.stored = token != ""
+	if !s.stored {
+		s.rec.ID = "" // a later save is a new session
+	}
 	s.changed = nil
 	s.cleared = false
 	s.oldID = ""
