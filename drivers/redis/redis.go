@@ -420,6 +420,11 @@ func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Reco
 		}
 	}
 	write := ttl >= time.Millisecond && (len(rec.Data) > 0 || len(rec.Flash) > 0)
+	if !write && len(keys) == 1 && key != old && !loaded {
+		// Cluster logout: the old key is gone and the new ID was never
+		// stored. Nothing is left to do.
+		return "", nil
+	}
 	mode := modeFresh
 	if loaded {
 		mode = modeReplace
