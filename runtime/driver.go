@@ -57,11 +57,10 @@ type Changes struct {
 	// first save, and Record.Created is being stored for the first time.
 	New bool
 
-	DataSet   []string // data keys whose value in Record.Data is new
-	DataDel   []string // data keys that were deleted
-	FlashSet  []string // flash keys whose value in Record.Flash must be stored
-	FlashDel  []string // flash keys that aged out or were deleted
-	Refreshed bool     // nothing else may have changed: the save records activity (a touch)
+	DataSet  []string // data keys whose value in Record.Data is new
+	DataDel  []string // data keys that were deleted
+	FlashSet []string // flash keys whose value in Record.Flash must be stored
+	FlashDel []string // flash keys that aged out or were deleted
 }
 
 // Whole reports whether the driver must write the record as a whole rather

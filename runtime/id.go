@@ -24,21 +24,28 @@ func ValidID(id string) bool {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+		if b64Value(id[i]) < 0 {
 			return false
 		}
 	}
-	// The last character carries 4 padding bits that must be zero.
-	return base64.RawURLEncoding.DecodedLen(IDLen) == 32 && lastCharOK(id[IDLen-1])
+	// 43 characters carry 258 bits: the last one's 2 low bits are padding and
+	// must be zero.
+	return b64Value(id[IDLen-1])&3 == 0
 }
 
-func lastCharOK(c byte) bool {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	for i := 0; i < len(alphabet); i++ {
-		if alphabet[i] == c {
-			return i&0x3 == 0
-		}
+// b64Value returns the value of a base64url character, or -1.
+func b64Value(c byte) int {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return int(c - 'A')
+	case 'a' <= c && c <= 'z':
+		return int(c-'a') + 26
+	case '0' <= c && c <= '9':
+		return int(c-'0') + 52
+	case c == '-':
+		return 62
+	case c == '_':
+		return 63
 	}
-	return false
+	return -1
 }

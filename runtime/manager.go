@@ -66,11 +66,12 @@ func (m *Manager) Options() Options { return m.o }
 type ctxKey struct{}
 
 // From returns the session of the request whose context ctx is, loading it
-// on first use. The session belongs to that request: keeping it afterwards
-// (in a goroutine, say) keeps the request's state alive and saves nothing. It returns an error wrapping [ErrNoSession] when the request
-// did not pass through [Manager.Middleware], and one wrapping [ErrLoad]
-// (and the driver's error) when the driver failed; the application decides
-// what to answer, for instance with [ServeError].
+// on first use. It returns an error wrapping [ErrNoSession] when the
+// request did not pass through [Manager.Middleware], and one wrapping
+// [ErrLoad] (and the driver's error) when the driver failed; the application
+// decides what to answer, for instance with [ServeError]. The session
+// belongs to that request: keeping it afterwards (in a goroutine, say) keeps
+// the request's state alive and saves nothing.
 func From(ctx context.Context) (*Session, error) {
 	st, ok := ctx.Value(ctxKey{}).(*state)
 	if !ok {
@@ -124,8 +125,7 @@ type state struct {
 
 	mu        sync.Mutex
 	loaded    bool
-	sess      *Session // &sessVal once loaded
-	sessVal   Session
+	sessVal   Session // the session, once loaded without error
 	err       error
 	token     string // the cookie value the browser holds
 	gone      bool   // a driver reported ErrSessionGone: save nothing more
@@ -159,7 +159,7 @@ func (st *state) session() (*Session, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.loaded {
-		return st.sess, st.err
+		return st.loadedSession(), st.err
 	}
 	st.loaded = true
 	m := st.m
@@ -190,8 +190,16 @@ func (st *state) session() (*Session, error) {
 		break
 	}
 	sess.report = m.report
-	st.sess = sess
 	return sess, nil
+}
+
+// loadedSession returns the request's session, or nil if it was not
+// loaded (or failed to load).
+func (st *state) loadedSession() *Session {
+	if st.loaded && st.err == nil {
+		return &st.sessVal
+	}
+	return nil
 }
 
 func (m *Manager) expired(rec *Record, now time.Time) bool {
@@ -202,7 +210,7 @@ func (m *Manager) expired(rec *Record, now time.Time) bool {
 // cookie to the response; without, it fails with ErrHeadersWritten when the
 // browser's cookie would have to change. st.mu is held.
 func (st *state) save(headers bool) error {
-	sess := st.sess
+	sess := st.loadedSession()
 	if sess == nil {
 		return nil
 	}
@@ -245,7 +253,7 @@ func (st *state) save(headers bool) error {
 	if end := created.Add(m.o.Lifetime); end.Before(expires) {
 		expires = end
 	}
-	rec, ch := sess.prepareLocked(now, expires, touch)
+	rec, ch := sess.prepareLocked(now, expires)
 	// Neither a client that went away nor a handler's deadline may cut the
 	// save of what the request did short: drivers bound it themselves.
 	st.detached.Context = st.req.Context()
@@ -313,7 +321,7 @@ func (st *state) commit() bool {
 	if err != nil {
 		st.failed = true
 		dropResponseHeaders(h)
-	} else if st.sess != nil && !varies(h, "Cookie") {
+	} else if st.loadedSession() != nil && !varies(h, "Cookie") {
 		// The response may depend on the session: shared caches must key it
 		// by cookie, whether or not a cookie is set.
 		h["Vary"] = append(h["Vary"], "Cookie")

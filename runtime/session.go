@@ -324,7 +324,7 @@ func (s *Session) changedLocked() bool {
 
 // prepareLocked builds the record to save and what changed, and sets the
 // activity and expiry times.
-func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record, *Changes) {
+func (s *Session) prepareLocked(now, expires time.Time) (*Record, *Changes) {
 	rec := &s.save
 	*rec = s.rec
 	rec.Active = now
@@ -334,7 +334,7 @@ func (s *Session) prepareLocked(now, expires time.Time, refreshed bool) (*Record
 	}
 	rec.ID = s.id()
 	ch := &s.saveCh
-	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored, Refreshed: refreshed,
+	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored,
 		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
 	for _, k := range s.changed {
 		if _, ok := rec.Data[k]; ok {

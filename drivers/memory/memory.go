@@ -104,7 +104,7 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 
 // wholeChanges lists every value of rec as set.
 func wholeChanges(rec *runtime.Record, ch *runtime.Changes) *runtime.Changes {
-	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, Refreshed: ch.Refreshed}
+	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, New: ch.New}
 	for k := range rec.Data {
 		w.DataSet = append(w.DataSet, k)
 	}
