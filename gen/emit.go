@@ -141,7 +141,7 @@ func (e *emitter) schema(f *jen.File, s *Schema) {
 
 // method starts a method of the session type of s.
 func (e *emitter) method(f *jen.File, s *Schema, doc string, args ...any) *jen.Statement {
-	comment(f, fmt.Sprintf(doc, args...))
+	commentf(f, doc, args...)
 	return f.Func().Params(jen.Id(e.names.recv).Id(s.sessionType()))
 }
 
@@ -157,7 +157,7 @@ func (e *emitter) codec(fd Field) *jen.Statement {
 
 func (e *emitter) dataField(f *jen.File, s *Schema, fd Field) {
 	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
-	ts := types.TypeString(fd.Type, e.qualify)
+	ts := types.TypeString(fd.Type, relativeTo(e.pkg))
 	e.method(f, s, "%s returns the value of session key %q, or the zero value when it is absent or no longer decodes as %s.", n, fd.Key, ts).
 		Id(n).Params().Add(t).Block(
 		jen.List(jen.Id(e.names.v), jen.Id("_")).Op(":=").Add(rt("Lookup")).Call(e.self(), key, e.codec(fd)),
@@ -193,7 +193,7 @@ func (e *emitter) dataField(f *jen.File, s *Schema, fd Field) {
 
 func (e *emitter) flashField(f *jen.File, s *Schema, fd Field) {
 	n, key, t := fd.Name, jen.Lit(fd.Key), e.typ(fd.Type)
-	ts := types.TypeString(fd.Type, e.qualify)
+	ts := types.TypeString(fd.Type, relativeTo(e.pkg))
 	e.method(f, s, "Flash%s flashes v under flash key %q: readable for the rest of this request and during the next one.", n, fd.Key).
 		Id("Flash" + n).Params(jen.Id(e.names.v).Add(t)).Block(rt("Flash").Call(e.self(), key, jen.Id(e.names.v), e.codec(fd)))
 	e.method(f, s, "Now%s stores v under flash key %q for this request only.", n, fd.Key).
@@ -258,13 +258,6 @@ func (e *emitter) assertion(f *jen.File, s *Schema) {
 	f.Func().Id("_").Params().Block(
 		jen.Var().Id("_").Add(e.typ(s.Named.Underlying())).Op("=").Id(s.Name).Values(),
 	)
-}
-
-func (e *emitter) qualify(p *types.Package) string {
-	if p == e.pkg {
-		return ""
-	}
-	return p.Name()
 }
 
 // typ renders t as it is spelled in Go source, qualified for the

@@ -49,7 +49,7 @@ func outputPath(dir string, cfg Config) (string, string) {
 		if len(cfg.Types) == 0 {
 			return "", "no types given"
 		}
-		out = strings.ToLower(cfg.Types[0]) + "_sess.go"
+		out = defaultName(cfg)
 	}
 	path := out
 	if !filepath.IsAbs(path) {
@@ -120,7 +120,7 @@ func Generate(pkg *packages.Package, cfg Config) ([]File, error) {
 	if p, ok := handWritten(pkg, out); ok {
 		return nil, Problems{p}
 	}
-	b := &builder{pkg: pkg.Types, fset: pkg.Fset, files: pkg.Syntax, ignored: ignoredFiles(pkg)}
+	b := &builder{pkg: pkg.Types, fset: pkg.Fset, files: pkg.Syntax, loaded: pkg}
 	var schemas []*Schema
 	seen := make(map[string]bool)
 	for _, name := range cfg.Types {
@@ -222,7 +222,10 @@ func notGenerated(out string) Problem {
 // compilerProblems returns the package's type errors that lie within the
 // declarations of schemas, or all of them when none does.
 func compilerProblems(pkg *packages.Package, schemas []*Schema) Problems {
-	all := typeProblems(pkg, nil)
+	var all Problems
+	for _, e := range pkg.Errors {
+		all = append(all, packageProblem(e))
+	}
 	var in Problems
 	for _, p := range all {
 		for _, s := range schemas {
@@ -243,7 +246,7 @@ func compilerProblems(pkg *packages.Package, schemas []*Schema) Problems {
 func (b *builder) checkTopLevel(schemas []*Schema) {
 	owner := make(map[string]string)
 	for _, s := range schemas {
-		for _, name := range []string{s.sessionType(), s.fromFunc(), s.newFunc()} {
+		for _, name := range s.topLevel() {
 			if obj := b.pkg.Scope().Lookup(name); obj != nil {
 				b.probs = append(b.probs, Problem{Pos: s.Pos, Type: s.Name, Msg: fmt.Sprintf(
 					"sessgen generates %s, but the package already declares it at %s; rename that declaration",
@@ -258,20 +261,6 @@ func (b *builder) checkTopLevel(schemas []*Schema) {
 			owner[name] = s.Name
 		}
 	}
-}
-
-// typeProblems returns the package's type errors as problems, leaving out
-// those whose text is in skip.
-func typeProblems(pkg *packages.Package, skip map[string]bool) Problems {
-	var ps Problems
-	for _, e := range pkg.Errors {
-		p := packageProblem(e)
-		if skip[p.Error()] {
-			continue
-		}
-		ps = append(ps, p)
-	}
-	return ps
 }
 
 // packageDir returns the directory of pkg's source files.
@@ -310,7 +299,7 @@ func Run(dir string, cfg Config) ([]File, error) {
 		src, err := os.ReadFile(f.Path)
 		switch {
 		case err == nil:
-			if !isGenerated(src) {
+			if !IsGenerated(src) {
 				return nil, Problems{notGenerated(f.Path)}
 			}
 		case !errors.Is(err, os.ErrNotExist):
@@ -465,7 +454,7 @@ func siblingWillFix(pkg *packages.Package, cfg Config, msg string) bool {
 	var name string
 	if m := undefinedName.FindStringSubmatch(msg); m != nil {
 		name = m[1]
-		names = func(s *Schema) []string { return []string{s.sessionType(), s.fromFunc(), s.newFunc()} }
+		names = (*Schema).topLevel
 	} else if m := undefinedMethod.FindStringSubmatch(msg); m != nil {
 		name = m[1]
 		names = func(s *Schema) []string { return []string{s.sessionType()} }

@@ -44,7 +44,7 @@ func Load(dir string, cfg Config) (*packages.Package, error) {
 	}
 	var stubbed string
 	if out, msg := outputPath(abs, cfg); msg == "" {
-		if src, err := os.ReadFile(out); err == nil && isGenerated(src) {
+		if src, err := os.ReadFile(out); err == nil && IsGenerated(src) {
 			stubbed = out
 		}
 	}
@@ -136,7 +136,7 @@ func generatedFiles(dir string) (map[string]bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		if isGenerated(src) {
+		if IsGenerated(src) {
 			m[path] = true
 		}
 	}
@@ -145,11 +145,7 @@ func generatedFiles(dir string) (map[string]bool, error) {
 
 // IsGenerated reports whether src is a file that sessgen generated: one
 // with [Header] as a line before its package clause.
-func IsGenerated(src []byte) bool { return isGenerated(src) }
-
-// isGenerated reports whether src carries sessgen's header before its
-// package clause.
-func isGenerated(src []byte) bool {
+func IsGenerated(src []byte) bool {
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())

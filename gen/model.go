@@ -75,6 +75,9 @@ func (s *Schema) newFunc() string {
 	return "new" + string(unicode.ToUpper(r)) + s.Name[size:] + "Session"
 }
 
+// topLevel returns the package-level names generated for s.
+func (s *Schema) topLevel() []string { return []string{s.sessionType(), s.fromFunc(), s.newFunc()} }
+
 // sessionMethods are the generated methods that belong to no field.
 var sessionMethods = []string{"All", "ID", "Reset", "Regenerate", "Invalidate", "Reflash", "Raw"}
 
@@ -93,13 +96,13 @@ func (f *Field) methods() []string {
 
 // builder builds schemas from type-checked code, collecting problems.
 type builder struct {
-	pkg     *types.Package
-	fset    *token.FileSet
-	files   []*ast.File // the package's syntax
-	ignored []string    // files of the package directory that were not loaded
-	probs   Problems
-	broken  bool                          // a schema depends on a type that does not compile
-	posOf   map[*types.Var]token.Position // positions of fields, where the object's own is not the field's
+	pkg    *types.Package
+	fset   *token.FileSet
+	files  []*ast.File       // the package's syntax
+	loaded *packages.Package // the package, for the files it left out
+	probs  Problems
+	broken bool                          // a schema depends on a type that does not compile
+	posOf  map[*types.Var]token.Position // positions of fields, where the object's own is not the field's
 }
 
 func (b *builder) pos(p token.Pos) token.Position { return b.fset.Position(p) }
@@ -124,14 +127,18 @@ func (b *builder) typeProblem(obj types.Object, name, format string, args ...any
 }
 
 // qualify writes types of the schema's own package unqualified.
-func (b *builder) qualify(p *types.Package) string {
-	if p == b.pkg {
-		return ""
-	}
-	return p.Name()
-}
+func (b *builder) typeString(t types.Type) string { return types.TypeString(t, relativeTo(b.pkg)) }
 
-func (b *builder) typeString(t types.Type) string { return types.TypeString(t, b.qualify) }
+// relativeTo writes the types of pkg unqualified and others by package
+// name, as Go source in pkg spells them.
+func relativeTo(pkg *types.Package) types.Qualifier {
+	return func(p *types.Package) string {
+		if p == pkg {
+			return ""
+		}
+		return p.Name()
+	}
+}
 
 // typeSpec returns the declaration of tn and its file, or nils.
 func (b *builder) typeSpec(tn *types.TypeName) (*ast.TypeSpec, *ast.File) {
@@ -292,7 +299,7 @@ func (b *builder) schema(name string, origin token.Position) *Schema {
 		field.Kind = kindOf(f.Type())
 		s.Fields = append(s.Fields, field)
 	}
-	b.checkMethodNames(s, st)
+	b.checkMethodNames(s)
 	if len(s.Fields) == 0 && len(b.probs) == before {
 		b.typeProblem(obj, name, "%s has no session fields, so the generated type would hold nothing; "+
 			"add an exported field (unexported fields and fields tagged session:\"-\" are not session values), "+
@@ -341,17 +348,10 @@ func tagProblem(tag string) string {
 	if !strings.Contains(tag, "session") {
 		return ""
 	}
-	if why := tagSyntax(tag); why != "" {
+	why, n := tagSyntax(tag)
+	if why != "" {
 		return fmt.Sprintf("struct tag %s is malformed (%s), so the session key in it would be ignored; "+
 			"write key:\"value\" pairs separated by single spaces, as in session:\"key\"", strconv.Quote(tag), why)
-	}
-	n := 0
-	for t := tag; t != ""; {
-		var name string
-		name, t = nextTagPair(t)
-		if name == "session" {
-			n++
-		}
 	}
 	if n > 1 {
 		return fmt.Sprintf("struct tag %s has more than one session key; keep one", strconv.Quote(tag))
@@ -360,8 +360,9 @@ func tagProblem(tag string) string {
 }
 
 // tagSyntax checks tag as go vet's structtag check does: conventional
-// key:"value" pairs separated by spaces. It returns what is wrong, or "".
-func tagSyntax(tag string) string {
+// key:"value" pairs separated by spaces. It returns what is wrong, or "",
+// and how many session keys the tag has.
+func tagSyntax(tag string) (why string, sessionKeys int) {
 	for tag != "" {
 		i := 0
 		for i < len(tag) && tag[i] == ' ' {
@@ -376,15 +377,18 @@ func tagSyntax(tag string) string {
 			i++
 		}
 		if i == 0 {
-			return "a key is missing"
+			return "a key is missing", 0
 		}
 		if i+1 >= len(tag) || tag[i] != ':' {
-			return "a key is not followed by a colon and a value"
+			return "a key is not followed by a colon and a value", 0
 		}
 		if tag[i+1] != '"' {
-			return fmt.Sprintf("the value of %s does not start right after the colon with a double quote", tag[:i])
+			return fmt.Sprintf("the value of %s does not start right after the colon with a double quote", tag[:i]), 0
 		}
 		key := tag[:i]
+		if key == "session" {
+			sessionKeys++
+		}
 		tag = tag[i+1:]
 		i = 1
 		for i < len(tag) && tag[i] != '"' {
@@ -394,42 +398,24 @@ func tagSyntax(tag string) string {
 			i++
 		}
 		if i >= len(tag) {
-			return fmt.Sprintf("the value of %s has no closing quote", key)
+			return fmt.Sprintf("the value of %s has no closing quote", key), 0
 		}
 		if _, err := strconv.Unquote(tag[:i+1]); err != nil {
-			return fmt.Sprintf("the value of %s is not a valid quoted string", key)
+			return fmt.Sprintf("the value of %s is not a valid quoted string", key), 0
 		}
 		tag = tag[i+1:]
 		if tag != "" && tag[0] != ' ' {
-			return "the key:\"value\" pairs are not separated by spaces"
+			return "the key:\"value\" pairs are not separated by spaces", 0
 		}
 	}
-	return ""
-}
-
-// nextTagPair returns the name of the first key:"value" pair of a tag
-// that tagSyntax accepts, and the rest of the tag.
-func nextTagPair(tag string) (string, string) {
-	tag = strings.TrimLeft(tag, " ")
-	name, rest, _ := strings.Cut(tag, ":")
-	i := 1
-	for i < len(rest) && rest[i] != '"' {
-		if rest[i] == '\\' {
-			i++
-		}
-		i++
-	}
-	if i+1 > len(rest) {
-		return name, ""
-	}
-	return name, rest[i+1:]
+	return "", sessionKeys
 }
 
 // declaredElsewhere looks for a type called name in the files of the
 // package directory that were not loaded (test files, files excluded by
 // build constraints) and says why sessgen cannot see it.
 func (b *builder) declaredElsewhere(name string) (token.Position, string) {
-	for _, path := range b.ignored {
+	for _, path := range ignoredFiles(b.loaded) { // read only on this error path
 		fset := token.NewFileSet()
 		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		if err != nil {
@@ -493,14 +479,10 @@ func objectKind(obj types.Object) string {
 
 // checkMethodNames reports fields whose generated methods would collide
 // with another generated method.
-func (b *builder) checkMethodNames(s *Schema, st *types.Struct) {
+func (b *builder) checkMethodNames(s *Schema) {
 	owner := make(map[string]string) // method → who generates it
 	for _, m := range sessionMethods {
 		owner[m] = "the session method " + m
-	}
-	vars := make(map[string]*types.Var)
-	for i := range st.NumFields() {
-		vars[st.Field(i).Name()] = st.Field(i)
 	}
 	kept := s.Fields[:0]
 	for _, f := range s.Fields {
@@ -511,8 +493,9 @@ func (b *builder) checkMethodNames(s *Schema, st *types.Struct) {
 			}
 		}
 		if len(clash) > 0 {
-			b.fieldProblem(vars[f.Name], "%s; rename the field (a session tag keeps the key: session:%q)",
-				strings.Join(clash, ", and "), f.Key+flashOpt(f.Flash))
+			b.probs = append(b.probs, Problem{Pos: f.Pos, Field: f.Name, Msg: fmt.Sprintf(
+				"%s; rename the field (a session tag keeps the key: session:%q)",
+				strings.Join(clash, ", and "), f.Key+flashOpt(f.Flash))})
 			continue
 		}
 		kind := "field"
@@ -696,11 +679,11 @@ func (c *checker) check(t types.Type, where []string) (types.Type, []string, str
 		}
 		c.seen[t] = true
 		name := c.b.typeString(t)
-		if st, ok := t.Underlying().(*types.Struct); ok && overTime(st) {
-			return t, where, name + " is defined over time.Time but is not time.Time, so it has none of time.Time's " +
-				"encoding and would lose its value; use time.Time itself (or a struct with a time.Time field)"
-		}
 		if st, ok := t.Underlying().(*types.Struct); ok {
+			if overTime(st) {
+				return t, where, name + " is defined over time.Time but is not time.Time, so it has none of time.Time's " +
+					"encoding and would lose its value; use time.Time itself (or a struct with a time.Time field)"
+			}
 			for i := range st.NumFields() {
 				if f := st.Field(i); !f.Exported() {
 					return t, where, fmt.Sprintf("%s has the unexported field %s, which msgpack cannot encode; export the field, "+

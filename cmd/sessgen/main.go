@@ -190,24 +190,21 @@ func writeFile(path string, content []byte) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			tmp.Close()
 			os.Remove(tmp.Name())
+			err = fmt.Errorf("write %s: %w", path, unwrapPath(err))
 		}
 	}()
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	if _, err = tmp.Write(content); err != nil {
+		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	if err = tmp.Close(); err != nil {
+		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
-	}
-	return nil
+	return os.Rename(tmp.Name(), path)
 }
 
 // unwrapPath drops the operation and the path from a *os.PathError or

@@ -420,9 +420,9 @@ func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Reco
 		}
 	}
 	write := ttl >= time.Millisecond && (len(rec.Data) > 0 || len(rec.Flash) > 0)
-	if !write && len(keys) == 1 && key != old && !loaded {
-		// Cluster logout: the old key is gone and the new ID was never
-		// stored. Nothing is left to do.
+	if !write && len(keys) == 1 && !loaded {
+		// Nothing stored needs deleting: the new ID was never stored, and
+		// the old key (on Cluster) is already gone.
 		return "", nil
 	}
 	mode := modeFresh

@@ -49,27 +49,19 @@ func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {
 
 // endsnippet
 
-// cart serves GET /cart: what is in the cart.
-func (s *shop) cart(w http.ResponseWriter, r *http.Request) {
-	sess, err := ShopSessionFrom(r.Context())
-	if err != nil {
-		runtime.ServeError(w, r, err)
-		return
+// cartPage serves a page listing the cart: GET /cart, and GET /checkout,
+// the order form, which also shows the errors and the input of a rejected
+// attempt when there was one.
+func (s *shop) cartPage(page, title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, err := ShopSessionFrom(r.Context())
+		if err != nil {
+			runtime.ServeError(w, r, err)
+			return
+		}
+		ls, total := lines(sess.Items())
+		s.render(w, r, sess, page, view{Title: title, Lines: ls, Total: money(total)})
 	}
-	ls, total := lines(sess.Items())
-	s.render(w, r, sess, "cart", view{Title: "Your cart", Lines: ls, Total: money(total)})
-}
-
-// checkoutForm serves GET /checkout: the order form, with the errors and
-// the input of a rejected attempt when there was one.
-func (s *shop) checkoutForm(w http.ResponseWriter, r *http.Request) {
-	sess, err := ShopSessionFrom(r.Context())
-	if err != nil {
-		runtime.ServeError(w, r, err)
-		return
-	}
-	ls, total := lines(sess.Items())
-	s.render(w, r, sess, "checkout", view{Title: "Check out", Lines: ls, Total: money(total)})
 }
 
 // checkout serves POST /checkout. Invalid input goes back to the form as

@@ -186,9 +186,10 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
+	bin := lookPath(s.t, "redis-server")
 	var err error
 	for attempt := 0; attempt < 50; attempt++ { // the port may linger briefly after the kill
-		if err = s.run(lookPath(s.t, "redis-server")); err == nil {
+		if err = s.run(bin); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -231,18 +232,27 @@ func StartCluster(t testing.TB) *Cluster {
 	}
 	deadline := time.Now().Add(startTimeout)
 	for _, addr := range c.Addrs {
-		for {
-			info, err := Do(addr, "CLUSTER", "INFO")
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("redistest: cluster node %s not ready within %v: %v %s", addr, startTimeout, err, info)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitFor(t, deadline, addr, "cluster node ready", func(info string) bool {
+			return strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3")
+		}, "CLUSTER", "INFO")
 	}
 	return c
+}
+
+// waitFor sends args to addr until the reply satisfies ok, and fails the
+// test at deadline, saying what it waited for.
+func waitFor(t testing.TB, deadline time.Time, addr, what string, ok func(reply string) bool, args ...string) {
+	t.Helper()
+	for {
+		reply, err := Do(addr, args...)
+		if err == nil && ok(reply) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redistest: %s: %s not true within %v: %v %s", addr, what, startTimeout, err, reply)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Do sends one command to the server at addr on a new connection and returns
@@ -350,17 +360,9 @@ func StartSentinel(t testing.TB, masterName, master string) *Server {
 			continue
 		}
 		t.Cleanup(s.Stop)
-		deadline := time.Now().Add(startTimeout)
-		for {
-			reply, err := Do(s.Addr, "SENTINEL", "CKQUORUM", masterName)
-			if err == nil && strings.HasPrefix(reply, "OK") {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("redistest: sentinel on %s does not know master %s within %v: %v %s", s.Addr, master, startTimeout, err, reply)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitFor(t, time.Now().Add(startTimeout), s.Addr, "sentinel knows master "+master,
+			func(reply string) bool { return strings.HasPrefix(reply, "OK") }, "SENTINEL", "CKQUORUM", masterName)
+		return s
 	}
 	t.Fatalf("redistest: starting redis-server --sentinel: %v", lastErr)
 	return nil
