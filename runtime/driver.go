@@ -35,6 +35,11 @@ type Record struct {
 	Active  time.Time // last recorded activity (idle timeout counts from here)
 	Expires time.Time // set by the manager before Save: when the session ends if left idle
 
+	Owner   string // the account the session belongs to ([Session.SetOwner]); "" for none
+	Handle  string // the session's public name while it has an owner ([SessionInfo.Handle])
+	Device  string // the application's label for the session's device ([Session.SetDevice])
+	Persist int8   // [Session.SetPersist]: 1 a persistent cookie, -1 a browser-session cookie, 0 as Options.Persist says
+
 	Data  map[string][]byte // data values by key
 	Flash map[string][]byte // flash values readable during the next request
 

@@ -30,6 +30,7 @@ type Session struct {
 	oldID   string
 	aged    bool // loaded flash values exist, so saving ages them
 	flashed bool // Flash, Keep, Reflash or a delete touched flash state
+	meta    bool // the owner, device or persistence choice changed
 
 	report   func(error)
 	reported map[string]struct{}
@@ -135,6 +136,43 @@ func (s *Session) deleteLocked(key string) {
 	}
 }
 
+// Rename moves a value stored under an old name of the data key: when key
+// holds no value and one of old does, the first such value moves to key.
+// Every old key present is deleted, so the next save stores only key.
+// Generated accessors of a field tagged was=old call it before each access.
+func (s *Session) Rename(key string, old ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range old {
+		v, ok := s.rec.Data[o]
+		if !ok {
+			continue
+		}
+		if _, has := s.rec.Data[key]; !has {
+			s.setLocked(key, v)
+		}
+		s.deleteLocked(o)
+	}
+}
+
+// RenameFlash is [Session.Rename] for flash keys: a value flashed under an
+// old name is readable under key in this request.
+func (s *Session) RenameFlash(key string, old ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range old {
+		e, ok := s.flash[o]
+		if !ok {
+			continue
+		}
+		if _, has := s.flash[key]; !has {
+			s.flash[key] = e
+		}
+		delete(s.flash, o)
+		s.flashed = true
+	}
+}
+
 // Pull returns the data key's value and deletes it.
 func (s *Session) Pull(key string) ([]byte, bool) {
 	s.mu.Lock()
@@ -235,7 +273,8 @@ func (s *Session) Keys() []string {
 	return keys
 }
 
-// Reset removes every data and flash value. The session keeps its ID.
+// Reset removes every data and flash value and the owner. The session keeps
+// its ID.
 func (s *Session) Reset() {
 	s.mu.Lock()
 	s.resetLocked()
@@ -248,6 +287,7 @@ func (s *Session) resetLocked() {
 	s.changed = nil
 	s.cleared = true
 	s.flashed = true
+	s.clearAccountLocked()
 }
 
 // Regenerate gives the session a new ID and keeps its values; the record
@@ -268,8 +308,8 @@ func (s *Session) regenerateLocked() {
 	s.cleared = true
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when
-// a user logs out.
+// Invalidate removes every value and the owner and gives the session a new
+// ID. Call it when a user logs out.
 func (s *Session) Invalidate() {
 	s.mu.Lock()
 	s.resetLocked()
@@ -299,7 +339,7 @@ func (s *Session) ReportError(key string, err error) {
 
 // empty reports whether nothing would survive a save.
 func (s *Session) emptyLocked() bool {
-	if len(s.rec.Data) > 0 {
+	if len(s.rec.Data) > 0 || s.rec.Owner != "" {
 		return false
 	}
 	for _, e := range s.flash {
@@ -319,7 +359,7 @@ func (s *Session) dirtyLocked() bool {
 // (flash ageing included), as opposed to only re-sealing it or dropping an
 // expired record.
 func (s *Session) changedLocked() bool {
-	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed
+	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.meta
 }
 
 // prepareLocked builds the record to save and what changed, and sets the
@@ -380,4 +420,5 @@ func (s *Session) savedLocked(rec *Record, token string) {
 	s.oldID = ""
 	s.aged = false
 	s.flashed = false
+	s.meta = false
 }
