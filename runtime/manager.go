@@ -81,14 +81,20 @@ func From(ctx context.Context) (*Session, error) {
 }
 
 // ServeError answers a request whose session could not be loaded or saved:
-// 503 Service Unavailable when the store failed to load ([ErrLoad]), 500
-// otherwise. It logs err with slog's default logger.
+// 503 Service Unavailable when the store failed ([ErrLoad], [ErrSave]),
+// so that clients and load balancers retry, and 500 otherwise (a cookie too
+// large, a change after the headers). It logs err with slog's default
+// logger. It is also what the default Options.ErrorHandler answers.
 func ServeError(w http.ResponseWriter, r *http.Request, err error) {
+	serveError(slog.Default(), w, r, err)
+}
+
+func serveError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusInternalServerError
-	if errors.Is(err, ErrLoad) {
+	if errors.Is(err, ErrLoad) || errors.Is(err, ErrSave) {
 		code = http.StatusServiceUnavailable
 	}
-	slog.Default().ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
+	logger.ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
 	http.Error(w, http.StatusText(code), code)
 }
 

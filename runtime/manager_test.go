@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -237,8 +238,8 @@ func TestSaveErrorReplacesResponse(t *testing.T) {
 			t.Error("Write after a failed save did not report an error")
 		}
 	})
-	if h.Status != http.StatusInternalServerError {
-		t.Errorf("status %d, want 500", h.Status)
+	if h.Status != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", h.Status)
 	}
 	if errs := h.Errs(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrSave) {
 		t.Errorf("errors %v, want one ErrSave", errs)
@@ -267,4 +268,42 @@ func (d *countingDriver) Save(ctx context.Context, name string, rec *runtime.Rec
 		return "", errStoreDown
 	}
 	return d.Driver.Save(ctx, name, rec, ch)
+}
+
+// TestDefaultErrorHandlerAnswers503WhenTheStoreFails: without a cookie a
+// visitor's first contact with a down store is the save, which must answer
+// as the load does (503), not 500.
+func TestDefaultErrorHandlerAnswers503WhenTheStoreFails(t *testing.T) {
+	d := &countingDriver{Driver: memory.New()}
+	m, err := runtime.NewManager(d, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.failSave.Store(true)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		runtime.Store(s, "k", "v", str)
+	})
+	w := httptest.NewRecorder()
+	m.Middleware(h).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("failed save: status %d, want 503", w.Code)
+	}
+	// A cookie too large is the application's to fix: 500.
+	m, err = runtime.NewManager(bigTokens{d.Driver}, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = httptest.NewRecorder()
+	m.Middleware(h).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("cookie too large: status %d, want 500", w.Code)
+	}
+}
+
+// bigTokens is a driver whose cookie values are too large for a browser.
+type bigTokens struct{ *memory.Driver }
+
+func (bigTokens) Save(context.Context, string, *runtime.Record, *runtime.Changes) (string, error) {
+	return strings.Repeat("a", 5000), nil
 }

@@ -46,8 +46,8 @@ type Options struct {
 
 	// ErrorHandler answers a request whose session could not be saved, and
 	// is told about errors after the response was committed (then w
-	// discards what is written). Default: log and, when possible, respond
-	// 500 Internal Server Error. See also [ServeError].
+	// discards what is written). Default: log to Logger and answer as
+	// [ServeError] does (503 when the store failed, 500 otherwise).
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Logger receives errors the application cannot act on, such as a stored
 	// value that no longer decodes. Default slog.Default().
@@ -111,10 +111,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ErrorHandler == nil {
 		logger := o.Logger
-		o.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-			logger.ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		}
+		o.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { serveError(logger, w, r, err) }
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now

@@ -212,8 +212,8 @@ func TestClusterRegenerateFailsClosed(t *testing.T) {
 		f.on.Store(true)
 		w, _ := a.do(cookie, step)
 		f.on.Store(false)
-		if w.Code != http.StatusInternalServerError {
-			t.Errorf("status %d, want 500", w.Code)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Errorf("status %d, want 503 (the store failed)", w.Code)
 		}
 		if errs := a.takeErrs(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrSave) {
 			t.Errorf("errors %v, want one wrapping runtime.ErrSave", errs)

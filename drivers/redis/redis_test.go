@@ -408,8 +408,8 @@ func TestRedisDown(t *testing.T) {
 
 	// A save that fails goes to the error handler.
 	w, _ := a.do("", func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "n", 1, i64) })
-	if w.Code != http.StatusInternalServerError {
-		t.Errorf("save with Redis down: status %d, want 500", w.Code)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("save with Redis down: status %d, want 503", w.Code)
 	}
 	if errs := a.takeErrs(); len(errs) != 1 || !errors.Is(errs[0], runtime.ErrSave) {
 		t.Errorf("save with Redis down: errors %v, want one wrapping runtime.ErrSave", errs)
