@@ -37,14 +37,16 @@ const MinSecretLen = 32
 var ErrWeakSecret = errors.New("cookie: secret must be at least 32 bytes (generate one with: openssl rand -base64 48)")
 
 const (
-	version   = 1
+	version   = 2 // of the sealed format (payload.go); version 1's cookies load as no session
 	nonceLen  = 12
 	overhead  = 1 + nonceLen + 16 // version, nonce, GCM tag
 	maxToken  = 8192              // longer cookie values are not even decoded
 	hkdfLabel = "sessgen cookie driver v1"
 )
 
-var enc = base64.RawURLEncoding
+// enc is strict: the unused low bits of the last character must be zero, so
+// that a cookie value has one spelling only.
+var enc = base64.RawURLEncoding.Strict()
 
 // Driver seals sessions into cookie values. It is safe for concurrent use.
 type Driver struct {
@@ -113,10 +115,10 @@ func (d *Driver) Load(_ context.Context, name, token string) (*runtime.Record, e
 	buf := make([]byte, n, 2*n)
 	src := unsafe.Slice(unsafe.StringData(token), len(token)) // read only
 	m, err := enc.Decode(buf, src)
-	if err != nil || m < overhead || buf[0] != version {
+	// The decoder skips CR and LF: a value holding them decodes short.
+	if err != nil || m != n || buf[0] != version {
 		return nil, nil
 	}
-	buf, n = buf[:m], m
 	nonce, sealed := buf[1:1+nonceLen], buf[1+nonceLen:]
 	ad := d.additional(name)
 	for i, k := range d.keys {

@@ -2,6 +2,7 @@ package cookie_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"maps"
 	"testing"
 	"time"
@@ -43,19 +44,24 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-// FuzzRoundTrip seals arbitrary records and checks they load back equal.
+// FuzzRoundTrip seals arbitrary records and checks they load back equal,
+// with times rounded up to the millisecond.
 func FuzzRoundTrip(f *testing.F) {
 	d, err := cookie.New(secret1)
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add("k", []byte{1, 2}, "f", []byte{}, int64(1e9), uint16(60))
-	f.Fuzz(func(t *testing.T, k string, v []byte, fk string, fv []byte, created int64, idle uint16) {
-		if created < 0 || created > 1<<39 {
+	f.Add("k", []byte{1, 2}, "f", []byte{}, int64(1e18), uint64(60e9), "user-1", "Firefox", int8(1))
+	f.Add("", []byte{}, "", []byte(nil), int64(1), uint64(1), "", "", int8(0))
+	f.Fuzz(func(t *testing.T, k string, v []byte, fk string, fv []byte, created int64, idle uint64, owner, device string, persist int8) {
+		if created < 0 || created > 1<<62 || idle > 1<<50 || len(owner) > runtime.MaxOwnerLen || len(device) > runtime.MaxDeviceLen || persist < -1 || persist > 1 {
 			return
 		}
-		rec := &runtime.Record{ID: runtime.NewID(), Created: time.Unix(created, 0), Active: time.Unix(created+int64(idle), 0),
-			Data: map[string][]byte{k: v}, Flash: map[string][]byte{fk: fv}}
+		rec := &runtime.Record{ID: runtime.NewID(), Created: time.Unix(0, created), Active: time.Unix(0, created+int64(idle)),
+			Data: map[string][]byte{k: v}, Flash: map[string][]byte{fk: fv}, Owner: owner, Device: device, Persist: persist}
+		if owner != "" {
+			rec.Handle = base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef"))
+		}
 		token, err := d.Save(t.Context(), "n", rec, &runtime.Changes{})
 		if err != nil {
 			t.Fatal(err)
@@ -64,9 +70,14 @@ func FuzzRoundTrip(f *testing.F) {
 		if err != nil || got == nil {
 			t.Fatalf("sealed record did not load: %v", err)
 		}
-		if got.ID != rec.ID || !got.Created.Equal(rec.Created) || !got.Active.Equal(rec.Active) ||
-			!maps.EqualFunc(got.Data, rec.Data, bytes.Equal) || !maps.EqualFunc(got.Flash, rec.Flash, bytes.Equal) {
+		if got.ID != rec.ID || !maps.EqualFunc(got.Data, rec.Data, bytes.Equal) || !maps.EqualFunc(got.Flash, rec.Flash, bytes.Equal) ||
+			got.Owner != rec.Owner || got.Handle != rec.Handle || got.Device != rec.Device || got.Persist != rec.Persist {
 			t.Fatalf("round trip: got %+v, want %+v", got, rec)
+		}
+		for _, tt := range [][2]time.Time{{got.Created, rec.Created}, {got.Active, rec.Active}} {
+			if d := tt[0].Sub(tt[1]); d < 0 || d >= time.Millisecond {
+				t.Fatalf("time %v loaded as %v: want it rounded up to the millisecond", tt[1], tt[0])
+			}
 		}
 	})
 }
