@@ -229,7 +229,7 @@ func (st *state) save(headers bool) error {
 	now := m.o.Clock()
 	if !sess.stored && sess.oldID == "" && sess.emptyLocked() {
 		if headers && st.token != "" { // a cookie that named no session: drop it
-			m.addCookie(st.rw.Header(), "", 0)
+			m.addCookie(st.rw.Header(), "", false, now, now)
 		}
 		return nil
 	}
@@ -279,9 +279,9 @@ func (st *state) save(headers bool) error {
 	switch {
 	case headers:
 		// A server-side store keeps the cookie's value; the browser already
-		// holds it unless it must learn a new expiry.
-		if token != st.token || m.o.Persist {
-			m.addCookie(st.rw.Header(), token, expires.Sub(now))
+		// holds it unless it must learn a new expiry or persistence.
+		if persist := m.persists(rec); token != st.token || persist || sess.meta {
+			m.addCookie(st.rw.Header(), token, persist, now, expires)
 		}
 	case token == "" && st.token != "" && (st.token == ch.OldID || st.token == rec.ID):
 		// A server-side store destroyed the record the browser's cookie
@@ -295,20 +295,37 @@ func (st *state) save(headers bool) error {
 	return nil
 }
 
-// addCookie adds Set-Cookie for token ("" deletes the cookie), living for
-// ttl if the cookie persists, and the Cache-Control that keeps shared caches
-// from storing it. (Vary: Cookie is added by commit.)
-func (m *Manager) addCookie(h http.Header, token string, ttl time.Duration) {
-	var c string
+// persists reports whether rec's cookie outlives the browser session.
+func (m *Manager) persists(rec *Record) bool {
+	return rec.Persist > 0 || rec.Persist == 0 && m.o.Persist
+}
+
+// unixEpoch is the Expires of a cookie being removed.
+const unixEpoch = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+// addCookie adds Set-Cookie for token ("" removes the cookie), persistent
+// until expires if persist is set, and the Cache-Control that keeps shared
+// caches from storing it. (Vary: Cookie is added by commit.) Max-Age and
+// Expires go together, for clients that know only Expires; Max-Age rounds
+// up, so a cookie never ends before its session.
+func (m *Manager) addCookie(h http.Header, token string, persist bool, now, expires time.Time) {
+	var b strings.Builder
+	b.Grow(len(m.prefix) + len(token) + len(m.suffix) + 56)
+	b.WriteString(m.prefix)
+	b.WriteString(token)
 	switch {
 	case token == "":
-		c = m.prefix + "; Max-Age=0" + m.suffix
-	case m.o.Persist:
-		c = m.prefix + token + "; Max-Age=" + strconv.Itoa(int(ttl/time.Second)) + m.suffix
-	default:
-		c = m.prefix + token + m.suffix
+		b.WriteString("; Max-Age=0; Expires=" + unixEpoch)
+	case persist:
+		secs := (expires.Sub(now) + time.Second - 1) / time.Second
+		var buf [48]byte
+		b.WriteString("; Max-Age=")
+		b.Write(strconv.AppendInt(buf[:0], int64(max(secs, 1)), 10))
+		b.WriteString("; Expires=")
+		b.Write(now.Add(max(secs, 1) * time.Second).UTC().AppendFormat(buf[:0], http.TimeFormat))
 	}
-	h["Set-Cookie"] = append(h["Set-Cookie"], c)
+	b.WriteString(m.suffix)
+	h["Set-Cookie"] = append(h["Set-Cookie"], b.String())
 	h["Cache-Control"] = append(h["Cache-Control"], `no-cache="Set-Cookie"`)
 }
 

@@ -173,14 +173,34 @@ func orAbsent(v string, ok bool) string {
 
 func noop(http.ResponseWriter, *runtime.Session) {}
 
-// Run runs the suite against drivers that newDriver makes (one per subtest).
+// Timings are the option sets the suite runs under: the defaults, and
+// sub-second timeouts that catch times a driver stores less precisely than
+// to the millisecond.
+var Timings = []struct {
+	Name string
+	Opts runtime.Options
+}{
+	{"Default", runtime.Options{}},
+	{"SubSecond", runtime.Options{IdleTimeout: 400 * time.Millisecond, Lifetime: 900 * time.Millisecond}},
+}
+
+// Run runs the suite against drivers that newDriver makes (one per
+// subtest), under each of [Timings].
 func Run(t *testing.T, newDriver func(t *testing.T) runtime.Driver) {
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			h := NewHarness(t, newDriver(t), runtime.Options{})
-			tc.run(t, h)
-			for _, err := range h.Errs() {
-				t.Errorf("unexpected error handler call: %v", err)
+	for _, timing := range Timings {
+		t.Run(timing.Name, func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					opts := timing.Opts
+					if tc.opts != nil {
+						tc.opts(&opts)
+					}
+					h := NewHarness(t, newDriver(t), opts)
+					tc.run(t, h)
+					for _, err := range h.Errs() {
+						t.Errorf("unexpected error handler call: %v", err)
+					}
+				})
 			}
 		})
 	}
@@ -188,6 +208,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) runtime.Driver) {
 
 type testCase struct {
 	name string
+	opts func(*runtime.Options) // changes to the options, if any
 	run  func(t *testing.T, h *Harness)
 }
 
@@ -199,7 +220,7 @@ func want(t *testing.T, what, got, want string) {
 }
 
 var cases = []testCase{
-	{"SetThenGetNextRequest", func(t *testing.T, h *Harness) {
+	{"SetThenGetNextRequest", nil, func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			set(s, "name", "ada")
 			runtime.Store(s, "n", int64(-1<<40), i64)
@@ -218,7 +239,7 @@ var cases = []testCase{
 			t.Errorf("n = %d, want %d", n, int64(-1<<40))
 		}
 	}},
-	{"UntouchedSessionSendsNoCookie", func(t *testing.T, h *Harness) {
+	{"UntouchedSessionSendsNoCookie", nil, func(t *testing.T, h *Harness) {
 		resp := h.Do(noop)
 		if c := resp.Header.Get("Set-Cookie"); c != "" {
 			t.Errorf("empty session set a cookie: %s", c)
@@ -229,7 +250,7 @@ var cases = []testCase{
 			t.Errorf("read-only request re-issued the cookie: %s", c)
 		}
 	}},
-	{"CookieHeaders", func(t *testing.T, h *Harness) {
+	{"CookieHeaders", nil, func(t *testing.T, h *Harness) {
 		resp := h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "1") })
 		c := resp.Header.Get("Set-Cookie")
 		for _, attr := range []string{"; Path=/", "; HttpOnly", "; Secure", "; SameSite=Lax"} {
@@ -247,7 +268,30 @@ var cases = []testCase{
 			t.Errorf("Cache-Control = %q", v)
 		}
 	}},
-	{"FlashLivesForExactlyTheNextRequest", func(t *testing.T, h *Harness) {
+	{"PersistentCookieHasMaxAgeAndExpires", func(o *runtime.Options) { o.Persist = true }, func(t *testing.T, h *Harness) {
+		resp := h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "1") })
+		o := h.Manager.Options()
+		c := parseSetCookie(t, resp)
+		wantAge := int((min(o.IdleTimeout, o.Lifetime) + time.Second - 1) / time.Second) // rounded up, never early
+		if c.MaxAge != wantAge {
+			t.Errorf("Max-Age = %d, want %d (from %q)", c.MaxAge, wantAge, resp.Header.Get("Set-Cookie"))
+		}
+		if wantExp := h.Clock.Now().Add(time.Duration(wantAge) * time.Second).Truncate(time.Second); !c.Expires.Equal(wantExp) {
+			t.Errorf("Expires = %v, want %v, matching Max-Age", c.Expires, wantExp)
+		}
+	}},
+	{"RemovalCookieHasMaxAgeZeroAndPastExpires", nil, func(t *testing.T, h *Harness) {
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "1") })
+		resp := h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Invalidate() })
+		c := parseSetCookie(t, resp)
+		if c.MaxAge >= 0 || c.Value != "" { // net/http reports Max-Age=0 as -1
+			t.Errorf("removal cookie %q: MaxAge %d, value %q", resp.Header.Get("Set-Cookie"), c.MaxAge, c.Value)
+		}
+		if c.Expires.IsZero() || !c.Expires.Before(time.Unix(1, 0)) {
+			t.Errorf("removal cookie %q: Expires %v, want one in the past", resp.Header.Get("Set-Cookie"), c.Expires)
+		}
+	}},
+	{"FlashLivesForExactlyTheNextRequest", nil, func(t *testing.T, h *Harness) {
 		var now, n1, n2 string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			runtime.Flash(s, "notice", "saved", str)
@@ -259,7 +303,7 @@ var cases = []testCase{
 		want(t, "flash in request N+1", n1, "saved")
 		want(t, "flash in request N+2", n2, "<absent>")
 	}},
-	{"UnreadFlashStillExpires", func(t *testing.T, h *Harness) {
+	{"UnreadFlashStillExpires", nil, func(t *testing.T, h *Harness) {
 		var got string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			runtime.Flash(s, "notice", "x", str)
@@ -269,7 +313,7 @@ var cases = []testCase{
 		h.Do(readFlash("notice", &got))
 		want(t, "unread flash in request N+2", got, "<absent>")
 	}},
-	{"FlashAndDataAreApart", func(t *testing.T, h *Harness) {
+	{"FlashAndDataAreApart", nil, func(t *testing.T, h *Harness) {
 		var data, fl string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			set(s, "k", "data")
@@ -282,7 +326,7 @@ var cases = []testCase{
 		want(t, "data k", data, "data")
 		want(t, "flash k", fl, "flash")
 	}},
-	{"Keep", func(t *testing.T, h *Harness) {
+	{"Keep", nil, func(t *testing.T, h *Harness) {
 		var n2, n3 string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			runtime.Flash(s, "a", "A", str)
@@ -296,7 +340,7 @@ var cases = []testCase{
 		want(t, "request N+2", n2, "A<absent>")
 		want(t, "request N+3", n3, "<absent>")
 	}},
-	{"Reflash", func(t *testing.T, h *Harness) {
+	{"Reflash", nil, func(t *testing.T, h *Harness) {
 		var n2 string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			runtime.Flash(s, "a", "A", str)
@@ -308,7 +352,7 @@ var cases = []testCase{
 		})
 		want(t, "request N+2", n2, "AB")
 	}},
-	{"NowIsThisRequestOnly", func(t *testing.T, h *Harness) {
+	{"NowIsThisRequestOnly", nil, func(t *testing.T, h *Harness) {
 		var now, next string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			runtime.Now(s, "err", "bad", str)
@@ -319,14 +363,14 @@ var cases = []testCase{
 		want(t, "now in request N", now, "bad")
 		want(t, "now in request N+1", next, "<absent>")
 	}},
-	{"DeleteFlash", func(t *testing.T, h *Harness) {
+	{"DeleteFlash", nil, func(t *testing.T, h *Harness) {
 		var next string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Flash(s, "a", "A", str); set(s, "x", "1") })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.DeleteFlash("a") })
 		h.Do(readFlash("a", &next))
 		want(t, "deleted flash", next, "<absent>")
 	}},
-	{"PullAndDelete", func(t *testing.T, h *Harness) {
+	{"PullAndDelete", nil, func(t *testing.T, h *Harness) {
 		var pulled, after, deleted string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A"); set(s, "b", "B"); set(s, "c", "C") })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
@@ -341,7 +385,7 @@ var cases = []testCase{
 		want(t, "after pull", after, "<absent>")
 		want(t, "after delete", deleted, "<absent>")
 	}},
-	{"IncrementMissingCountsAsZero", func(t *testing.T, h *Harness) {
+	{"IncrementMissingCountsAsZero", nil, func(t *testing.T, h *Harness) {
 		var first, second int64
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { first = runtime.Add(s, "views", 1, i64) })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { second = runtime.Add(s, "views", -3, i64) })
@@ -349,7 +393,7 @@ var cases = []testCase{
 			t.Errorf("increments gave %d then %d, want 1 then -2", first, second)
 		}
 	}},
-	{"ConcurrentGoroutinesInOneRequest", func(t *testing.T, h *Harness) {
+	{"ConcurrentGoroutinesInOneRequest", nil, func(t *testing.T, h *Harness) {
 		var got int64
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			var wg sync.WaitGroup
@@ -363,7 +407,7 @@ var cases = []testCase{
 			t.Errorf("n = %d after 50 concurrent increments, want 50", got)
 		}
 	}},
-	{"ResetKeepsID", func(t *testing.T, h *Harness) {
+	{"ResetKeepsID", nil, func(t *testing.T, h *Harness) {
 		var id1, id2, a, fl, b string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
 			set(s, "a", "A")
@@ -380,14 +424,14 @@ var cases = []testCase{
 		want(t, "b set after reset", b, "B")
 		want(t, "ID after reset", id2, id1)
 	}},
-	{"ResetToEmptyRemovesCookie", func(t *testing.T, h *Harness) {
+	{"ResetToEmptyRemovesCookie", nil, func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Reset() })
 		if c := h.Cookie(); c != "" {
 			t.Errorf("cookie still set after the session became empty: %q", c)
 		}
 	}},
-	{"RegenerateChangesIDAndCookieKeepsData", func(t *testing.T, h *Harness) {
+	{"RegenerateChangesIDAndCookieKeepsData", nil, func(t *testing.T, h *Harness) {
 		var id1, id2, a, fl string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A"); id1 = s.ID() })
 		old := h.Cookie()
@@ -410,7 +454,7 @@ var cases = []testCase{
 			want(t, "data under the old ID", stale, "<absent>")
 		}
 	}},
-	{"InvalidateClearsAndChangesID", func(t *testing.T, h *Harness) {
+	{"InvalidateClearsAndChangesID", nil, func(t *testing.T, h *Harness) {
 		var id1, id2, a string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A"); id1 = s.ID() })
 		old := h.Cookie()
@@ -427,41 +471,49 @@ var cases = []testCase{
 			want(t, "data under the old ID", stale, "<absent>")
 		}
 	}},
-	{"InvalidateToEmptyRemovesCookie", func(t *testing.T, h *Harness) {
+	{"InvalidateToEmptyRemovesCookie", nil, func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Invalidate() })
 		if c := h.Cookie(); c != "" {
 			t.Errorf("cookie still set after logout: %q", c)
 		}
 	}},
-	{"IdleTimeout", func(t *testing.T, h *Harness) {
+	{"IdleTimeout", nil, func(t *testing.T, h *Harness) {
+		idle := h.Manager.Options().IdleTimeout
 		var a, b string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
-		h.Clock.Advance(59 * time.Minute)
+		h.Clock.Advance(idle - idle/60)
 		h.Do(read("a", &a)) // a read-only request after the touch interval records activity
-		h.Clock.Advance(59 * time.Minute)
+		h.Clock.Advance(idle - idle/60)
 		h.Do(read("a", &b))
-		want(t, "after 59m idle", a, "A")
-		want(t, "after another 59m idle", b, "A")
-		h.Clock.Advance(61 * time.Minute)
+		want(t, "just before the idle timeout", a, "A")
+		want(t, "just before the idle timeout again", b, "A")
+		h.Clock.Advance(idle + idle/60)
 		h.Do(read("a", &a))
-		want(t, "after 61m idle", a, "<absent>")
+		want(t, "just after the idle timeout", a, "<absent>")
 	}},
-	{"AbsoluteLifetime", func(t *testing.T, h *Harness) {
+	{"AbsoluteLifetime", nil, func(t *testing.T, h *Harness) {
+		o := h.Manager.Options()
+		step, margin := min(o.IdleTimeout/2, o.Lifetime/4), o.Lifetime/100
 		var a string
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
-		for i := 0; i < 47; i++ { // active every 30 minutes for 23.5 hours
-			h.Clock.Advance(30 * time.Minute)
+		var elapsed time.Duration
+		for elapsed+step < o.Lifetime-margin { // active all along
+			h.Clock.Advance(step)
+			elapsed += step
 			h.Do(read("a", &a))
 			if a != "A" {
-				t.Fatalf("session gone after %v", time.Duration(i+1)*30*time.Minute)
+				t.Fatalf("session gone after %v of a %v lifetime", elapsed, o.Lifetime)
 			}
 		}
-		h.Clock.Advance(30 * time.Minute)
+		h.Clock.Advance(o.Lifetime - margin - elapsed)
 		h.Do(read("a", &a))
-		want(t, "after 24h despite activity", a, "<absent>")
+		want(t, fmt.Sprintf("%v before the end of the lifetime", margin), a, "A")
+		h.Clock.Advance(2 * margin)
+		h.Do(read("a", &a))
+		want(t, fmt.Sprintf("%v after the end of the lifetime, despite activity", margin), a, "<absent>")
 	}},
-	{"GarbageCookieIsFreshSession", func(t *testing.T, h *Harness) {
+	{"GarbageCookieIsFreshSession", nil, func(t *testing.T, h *Harness) {
 		for _, v := range []string{"x", "!!!", strings.Repeat("A", 4000), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {
 			h.SetCookie(v)
 			var a string
@@ -472,9 +524,9 @@ var cases = []testCase{
 			want(t, "value in fresh session", a, "<absent>")
 		}
 	}},
-	{"ExpiredOrGarbageCookieIsRemoved", func(t *testing.T, h *Harness) {
+	{"ExpiredOrGarbageCookieIsRemoved", nil, func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
-		h.Clock.Advance(2 * time.Hour)
+		h.Clock.Advance(h.Manager.Options().Lifetime)
 		h.Do(noop)
 		if c := h.Cookie(); c != "" {
 			t.Errorf("expired session's cookie kept: %q", c)
@@ -485,7 +537,7 @@ var cases = []testCase{
 			t.Errorf("garbage cookie kept: %q", c)
 		}
 	}},
-	{"TamperedCookieIsFreshSession", func(t *testing.T, h *Harness) {
+	{"TamperedCookieIsFreshSession", nil, func(t *testing.T, h *Harness) {
 		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "a", "A") })
 		c := []byte(h.Cookie())
 		for _, i := range []int{0, len(c) / 2, len(c) - 1} {
@@ -500,12 +552,22 @@ var cases = []testCase{
 			want(t, fmt.Sprintf("value with byte %d changed", i), a, "<absent>")
 		}
 	}},
-	{"NoMiddleware", func(t *testing.T, h *Harness) {
+	{"NoMiddleware", nil, func(t *testing.T, h *Harness) {
 		_, err := runtime.From(context.Background())
 		if !errors.Is(err, runtime.ErrNoSession) {
 			t.Errorf("From without middleware: %v, want ErrNoSession", err)
 		}
 	}},
+}
+
+// parseSetCookie returns the response's one session cookie.
+func parseSetCookie(t *testing.T, resp *http.Response) *http.Cookie {
+	t.Helper()
+	cs := resp.Cookies()
+	if len(cs) != 1 {
+		t.Fatalf("Set-Cookie headers %q, want one", resp.Header.Values("Set-Cookie"))
+	}
+	return cs[0]
 }
 
 // flip changes a base64url character to another valid one.
