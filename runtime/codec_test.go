@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,25 @@ func BenchmarkStoreInt64(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		runtime.Store(s, "n", 7, runtime.Signed[int64]{})
+	}
+}
+
+// BenchmarkSetDistinctKeys sets n distinct keys in one session: the cost
+// per key must not grow with n.
+func BenchmarkSetDistinctKeys(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = "k" + strconv.Itoa(i)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				s := runtime.NewSession()
+				for _, k := range keys {
+					s.Set(k, []byte{1})
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+		})
 	}
 }

@@ -21,6 +21,9 @@ type Session struct {
 	stored  bool // rec came from the driver
 	flash   map[string]flashEntry
 	changed []string // data keys set or deleted since load, without repeats
+	// changedSet indexes changed once it is long, so that marking a key
+	// stays O(1) however many keys one request changes.
+	changedSet map[string]struct{}
 	// save and saveCh are what prepareLocked hands the driver; kept here so
 	// that a save allocates neither.
 	save    Record
@@ -113,13 +116,29 @@ func (s *Session) setLocked(key string, b []byte) {
 	s.markLocked(key)
 }
 
+// indexAt is how many changed keys a linear search goes through before
+// they are indexed by a map.
+const indexAt = 16
+
 func (s *Session) markLocked(key string) {
-	if s.changed == nil {
+	switch {
+	case s.changedSet != nil:
+		if _, ok := s.changedSet[key]; ok {
+			return
+		}
+		s.changedSet[key] = struct{}{}
+	case slices.Contains(s.changed, key):
+		return
+	case len(s.changed) == indexAt:
+		s.changedSet = make(map[string]struct{}, 2*indexAt)
+		for _, k := range s.changed {
+			s.changedSet[k] = struct{}{}
+		}
+		s.changedSet[key] = struct{}{}
+	case s.changed == nil:
 		s.changed = s.buf[0][:0]
 	}
-	if !slices.Contains(s.changed, key) { // sessions hold few keys
-		s.changed = append(s.changed, key)
-	}
+	s.changed = append(s.changed, key)
 }
 
 // Delete removes the data key.
@@ -284,7 +303,7 @@ func (s *Session) Reset() {
 func (s *Session) resetLocked() {
 	s.rec.Data = nil
 	s.flash = nil
-	s.changed = nil
+	s.changed, s.changedSet = nil, nil
 	s.cleared = true
 	s.flashed = true
 	s.clearAccountLocked()
@@ -415,7 +434,7 @@ func (s *Session) savedLocked(rec *Record, token string) {
 	if !s.stored {
 		s.rec.ID = "" // a later save is a new session
 	}
-	s.changed = nil
+	s.changed, s.changedSet = nil, nil
 	s.cleared = false
 	s.oldID = ""
 	s.aged = false
