@@ -322,7 +322,7 @@ func (m *Manager) addCookie(h http.Header, token string, persist bool, now, expi
 		b.WriteString("; Max-Age=")
 		b.Write(strconv.AppendInt(buf[:0], int64(max(secs, 1)), 10))
 		b.WriteString("; Expires=")
-		b.Write(now.Add(max(secs, 1) * time.Second).UTC().AppendFormat(buf[:0], http.TimeFormat))
+		b.Write(now.Add(max(secs, 1)*time.Second).UTC().AppendFormat(buf[:0], http.TimeFormat))
 	}
 	b.WriteString(m.suffix)
 	h["Set-Cookie"] = append(h["Set-Cookie"], b.String())
