@@ -1,6 +1,8 @@
 // Package memory is a sessgen driver that keeps sessions in the process's
 // memory: for tests and single-process apps. Sessions do not survive a
-// restart and are not shared between processes.
+// restart and are not shared between processes. The memory they take is
+// bounded (see [Options].MaxBytes): past the bound, the least recently
+// used sessions are evicted.
 package memory
 
 import (
@@ -13,25 +15,67 @@ import (
 	"github.com/sessgen/sessgen/runtime"
 )
 
-// Driver keeps sessions in a map. The zero value is not usable; call [New].
+// DefaultMaxBytes is the default bound on the memory sessions take: 64 MiB,
+// about 100 000 sessions holding a flash message and a CSRF token.
+const DefaultMaxBytes = 64 << 20
+
+// Options configure a [Driver]. The zero value is usable.
+type Options struct {
+	// MaxBytes bounds the memory the stored sessions take, as the lengths
+	// of their keys, values and IDs plus a fixed overhead per session and
+	// per value (an estimate of Go's own). A save that would pass it
+	// evicts the least recently used sessions first; an evicted visitor
+	// gets a fresh session. Default DefaultMaxBytes.
+	MaxBytes int64
+	// Clock decides expiry. Default time.Now. Tests that give the manager a
+	// fake clock (runtime.Options.Clock) pass the same one here.
+	Clock func() time.Time
+}
+
+// Driver keeps sessions in a map. The zero value is not usable; call [New]
+// or [NewWithOptions]. It is safe for concurrent use.
 type Driver struct {
 	mu        sync.Mutex
-	sessions  map[string]*runtime.Record
+	sessions  map[string]*entry
+	lru       entry // the ring of entries: lru.next is the most recently used
+	bytes     int64
+	max       int64
 	now       func() time.Time
 	lastSweep time.Time
 }
 
+// An entry is a stored session and its place in the LRU ring.
+type entry struct {
+	rec        runtime.Record
+	size       int64
+	prev, next *entry
+}
+
+// Estimated overheads of what the driver stores, in bytes.
+const (
+	sessionOverhead = 320 // the entry, its map slot and the two value maps
+	valueOverhead   = 64  // a map slot and the headers of a key and a value
+)
+
 // sweepEvery is how often a save also drops expired records.
 const sweepEvery = time.Minute
 
-// New returns an empty in-memory driver. Expired records are dropped when
-// they are next looked up, every minute during saves, and by [Driver.Sweep].
-func New() *Driver { return NewWithClock(time.Now) }
+// New returns an empty in-memory driver with the default options. Expired
+// records are dropped when they are next looked up, every minute during
+// saves, and by [Driver.Sweep].
+func New() *Driver { return NewWithOptions(Options{}) }
 
-// NewWithClock is [New] with the clock that decides expiry. Tests that give
-// the manager a fake clock (runtime.Options.Clock) pass the same one here.
-func NewWithClock(now func() time.Time) *Driver {
-	return &Driver{sessions: make(map[string]*runtime.Record), now: now, lastSweep: now()}
+// NewWithOptions returns an empty in-memory driver configured by o.
+func NewWithOptions(o Options) *Driver {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	d := &Driver{sessions: make(map[string]*entry), max: o.MaxBytes, now: o.Clock, lastSweep: o.Clock()}
+	d.lru.prev, d.lru.next = &d.lru, &d.lru
+	return d
 }
 
 // Load returns the record the token names, or nil when there is none or it
@@ -42,24 +86,26 @@ func (d *Driver) Load(_ context.Context, _, token string) (*runtime.Record, erro
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	rec, ok := d.sessions[token]
+	e, ok := d.sessions[token]
 	if !ok {
 		return nil, nil
 	}
-	if !d.now().Before(rec.Expires) {
-		delete(d.sessions, token)
+	if !d.now().Before(e.rec.Expires) {
+		d.remove(e)
 		return nil, nil
 	}
-	cp := *rec
-	cp.Data = maps.Clone(rec.Data)
-	cp.Flash = maps.Clone(rec.Flash)
+	d.use(e)
+	cp := e.rec
+	cp.Data = maps.Clone(e.rec.Data)
+	cp.Flash = maps.Clone(e.rec.Flash)
 	return &cp, nil
 }
 
 // Save stores the changes, merging them into what is stored so that
 // concurrent requests writing different keys keep each other's writes. A
-// loaded session whose record is gone (ended by another request) is not
-// brought back: Save returns an error wrapping runtime.ErrSessionGone.
+// loaded session whose record is gone (ended by another request, or
+// evicted) is not brought back: Save returns an error wrapping
+// runtime.ErrSessionGone.
 func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -73,14 +119,39 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 	if _, ok := d.sessions[loadedID]; !ok && !ch.New {
 		return "", fmt.Errorf("memory: session %.8s…: %w", loadedID, runtime.ErrSessionGone)
 	}
-	if ch.OldID != "" {
-		delete(d.sessions, ch.OldID)
+	if old, ok := d.sessions[ch.OldID]; ok {
+		d.remove(old)
 	}
-	cur, ok := d.sessions[rec.ID]
+	e, ok := d.sessions[rec.ID]
 	if !ok || ch.Whole() {
-		cur = &runtime.Record{ID: rec.ID, Data: map[string][]byte{}, Flash: map[string][]byte{}}
+		if ok {
+			d.remove(e)
+		}
+		e = &entry{rec: runtime.Record{ID: rec.ID, Data: map[string][]byte{}, Flash: map[string][]byte{}}}
 		ch = wholeChanges(rec, ch)
+	} else {
+		d.unlink(e)
 	}
+	apply(&e.rec, rec, ch)
+	if len(e.rec.Data) == 0 && len(e.rec.Flash) == 0 && e.rec.Owner == "" {
+		delete(d.sessions, rec.ID)
+		return "", nil
+	}
+	e.size = size(&e.rec)
+	if e.size > d.max {
+		delete(d.sessions, rec.ID)
+		return "", fmt.Errorf("memory: a session of about %d bytes exceeds MaxBytes (%d)", e.size, d.max)
+	}
+	d.sessions[rec.ID] = e
+	d.link(e)
+	for d.bytes > d.max {
+		d.remove(d.lru.prev) // the least recently used
+	}
+	return rec.ID, nil
+}
+
+// apply merges the changes ch of rec into what is stored, cur.
+func apply(cur, rec *runtime.Record, ch *runtime.Changes) {
 	for _, k := range ch.DataSet {
 		cur.Data[k] = rec.Data[k]
 	}
@@ -94,12 +165,18 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 		delete(cur.Flash, k)
 	}
 	cur.Created, cur.Active, cur.Expires = rec.Created, rec.Active, rec.Expires
-	if len(cur.Data) == 0 && len(cur.Flash) == 0 {
-		delete(d.sessions, rec.ID)
-		return "", nil
+	cur.Owner, cur.Handle, cur.Device, cur.Persist = rec.Owner, rec.Handle, rec.Device, rec.Persist
+}
+
+// size estimates the memory a stored record takes.
+func size(rec *runtime.Record) int64 {
+	n := sessionOverhead + len(rec.ID) + len(rec.Owner) + len(rec.Handle) + len(rec.Device)
+	for _, m := range [2]map[string][]byte{rec.Data, rec.Flash} {
+		for k, v := range m {
+			n += valueOverhead + len(k) + len(v)
+		}
 	}
-	d.sessions[rec.ID] = cur
-	return rec.ID, nil
+	return int64(n)
 }
 
 // wholeChanges lists every value of rec as set.
@@ -114,6 +191,32 @@ func wholeChanges(rec *runtime.Record, ch *runtime.Changes) *runtime.Changes {
 	return w
 }
 
+// link makes e the most recently used entry and counts its size.
+func (d *Driver) link(e *entry) {
+	e.prev, e.next = &d.lru, d.lru.next
+	e.prev.next, e.next.prev = e, e
+	d.bytes += e.size
+}
+
+// unlink takes e out of the ring and the count.
+func (d *Driver) unlink(e *entry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+	d.bytes -= e.size
+}
+
+// use moves e to the front of the ring.
+func (d *Driver) use(e *entry) {
+	d.unlink(e)
+	d.link(e)
+}
+
+// remove forgets e.
+func (d *Driver) remove(e *entry) {
+	d.unlink(e)
+	delete(d.sessions, e.rec.ID)
+}
+
 // Sweep removes expired records and returns how many it removed.
 func (d *Driver) Sweep() int {
 	d.mu.Lock()
@@ -124,9 +227,9 @@ func (d *Driver) Sweep() int {
 func (d *Driver) sweepLocked(now time.Time) int {
 	d.lastSweep = now
 	n := 0
-	for id, rec := range d.sessions {
-		if !now.Before(rec.Expires) {
-			delete(d.sessions, id)
+	for _, e := range d.sessions {
+		if !now.Before(e.rec.Expires) {
+			d.remove(e)
 			n++
 		}
 	}
@@ -138,4 +241,12 @@ func (d *Driver) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.sessions)
+}
+
+// Bytes returns the estimated memory the stored records take, which
+// Options.MaxBytes bounds.
+func (d *Driver) Bytes() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.bytes
 }

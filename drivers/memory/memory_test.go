@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	goruntime "runtime"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func TestConformance(t *testing.T) {
 func TestFakeClockInThePast(t *testing.T) {
 	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { return past }
-	m, err := runtime.NewManager(memory.NewWithClock(now), runtime.Options{Clock: now})
+	m, err := runtime.NewManager(memory.NewWithOptions(memory.Options{Clock: now}), runtime.Options{Clock: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +69,91 @@ func TestSlowRequestCannotUndoLogout(t *testing.T) {
 	}
 	if got, _ := d.Load(t.Context(), "session", rec.ID); got != nil {
 		t.Errorf("the logged-out session came back: %v", got.Data)
+	}
+}
+
+// TestBoundedByMaxBytes: forty times more anonymous writing requests than
+// the bound holds leave at most MaxBytes stored, a bounded heap, and the
+// most recent visitors' sessions; the earliest visitor is evicted and gets
+// a fresh session.
+func TestBoundedByMaxBytes(t *testing.T) {
+	const maxBytes = 256 << 10
+	d := memory.NewWithOptions(memory.Options{MaxBytes: maxBytes})
+	m, err := runtime.NewManager(d, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := runtime.String[string]{}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		if _, ok := runtime.Lookup(s, "csrf", str); !ok {
+			runtime.Store(s, "csrf", runtime.NewID(), str)
+		}
+		runtime.Flash(s, "notice", "Welcome! Your cart is empty.", str)
+	}))
+	visit := func(cookie *http.Cookie) *http.Cookie {
+		r := httptest.NewRequest("GET", "/", nil)
+		if cookie != nil {
+			r.AddCookie(cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if cs := w.Result().Cookies(); len(cs) > 0 {
+			return cs[0]
+		}
+		return cookie
+	}
+	var before, after goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&before)
+	first := visit(nil)
+	var last *http.Cookie
+	for range 20000 {
+		last = visit(nil)
+		if n := d.Bytes(); n > maxBytes {
+			t.Fatalf("stored %d bytes, over the %d bound", n, maxBytes)
+		}
+	}
+	goruntime.GC()
+	goruntime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 4<<20 {
+		t.Errorf("heap grew by %d bytes for a %d-byte bound", grown, maxBytes)
+	}
+	if n := d.Len(); n < 100 || n > maxBytes/400 {
+		t.Errorf("%d sessions stored under a %d-byte bound", n, maxBytes)
+	}
+	if got, err := d.Load(t.Context(), "session", last.Value); err != nil || got == nil {
+		t.Errorf("the most recent visitor's session was evicted: %v", err)
+	}
+	if got, _ := d.Load(t.Context(), "session", first.Value); got != nil {
+		t.Error("the earliest visitor's session survived 20000 newer ones")
+	}
+	if c := visit(first); c == nil || c.Value == first.Value {
+		t.Error("an evicted visitor did not get a fresh session")
+	}
+}
+
+// TestUseKeepsASessionFromEviction: loading a session makes it recently
+// used, so an active visitor outlasts idle ones.
+func TestUseKeepsASessionFromEviction(t *testing.T) {
+	d := memory.NewWithOptions(memory.Options{MaxBytes: 8 << 10})
+	save := func() string {
+		rec := &runtime.Record{ID: runtime.NewID(), Created: time.Now(), Active: time.Now(), Expires: time.Now().Add(time.Hour),
+			Data: map[string][]byte{"k": make([]byte, 100)}}
+		if _, err := d.Save(t.Context(), "session", rec, &runtime.Changes{New: true, DataSet: []string{"k"}}); err != nil {
+			t.Fatal(err)
+		}
+		return rec.ID
+	}
+	active := save()
+	for range 200 {
+		save()
+		if got, _ := d.Load(t.Context(), "session", active); got == nil {
+			t.Fatal("a session used between every save was evicted")
+		}
+	}
+	big := &runtime.Record{ID: runtime.NewID(), Expires: time.Now().Add(time.Hour), Data: map[string][]byte{"k": make([]byte, 9<<10)}}
+	if _, err := d.Save(t.Context(), "session", big, &runtime.Changes{New: true, DataSet: []string{"k"}}); err == nil {
+		t.Error("a session larger than MaxBytes was stored")
 	}
 }
