@@ -17,6 +17,7 @@
 package drivers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -38,7 +39,7 @@ import (
 var Known = []string{"cookie", "memory", "redis"}
 
 // ErrUnknownDriver means Config.Default names no known driver.
-var ErrUnknownDriver = errors.New("drivers: unknown session driver")
+var ErrUnknownDriver = errors.New("unknown session driver")
 
 // Config selects and configures a driver, like Masonite's config/session.
 // Zero values mean the documented defaults.
@@ -50,6 +51,17 @@ type Config struct {
 	Cookie CookieConfig
 	// Redis configures the Redis driver.
 	Redis RedisConfig
+
+	fromEnv bool // made by FromEnv: errors name the environment variables
+}
+
+// name returns how errors call a setting: its field, or its environment
+// variable in a Config that FromEnv made.
+func (c Config) name(field, env string) string {
+	if c.fromEnv {
+		return env
+	}
+	return field
 }
 
 // CookieConfig configures the cookie driver. Masonite's "cookie": {}.
@@ -98,19 +110,26 @@ func (c Config) driverName() string {
 func Open(c Config) (runtime.Driver, error) {
 	switch name := c.driverName(); name {
 	case "cookie":
+		if err := cookie.CheckSecret([]byte(c.Cookie.Secret)); err != nil {
+			return nil, fmt.Errorf("drivers: %s %w", c.name("Cookie.Secret", EnvSecret), err)
+		}
 		prev := make([][]byte, len(c.Cookie.PreviousSecrets))
 		for i, s := range c.Cookie.PreviousSecrets {
+			if err := cookie.CheckSecret([]byte(s)); err != nil {
+				return nil, fmt.Errorf("drivers: %s %w", c.name(fmt.Sprintf("Cookie.PreviousSecrets[%d]", i),
+					fmt.Sprintf("secret %d of %s", i+1, EnvPreviousSecrets)), err)
+			}
 			prev[i] = []byte(s)
 		}
 		d, err := cookie.New([]byte(c.Cookie.Secret), prev...)
 		if err != nil {
-			return nil, fmt.Errorf("drivers: cookie: %w", err)
+			return nil, fmt.Errorf("drivers: %w", err)
 		}
 		return d, nil
 	case "memory":
 		return memory.New(), nil
 	case "redis":
-		opts, err := c.Redis.clientOptions()
+		opts, err := c.redisOptions()
 		if err != nil {
 			return nil, err
 		}
@@ -120,15 +139,20 @@ func Open(c Config) (runtime.Driver, error) {
 		}
 		return d, nil
 	default:
-		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownDriver, name, strings.Join(Known, ", "))
+		return nil, fmt.Errorf("drivers: %s: %w", c.name("Default", EnvDriver), unknownDriver(name))
 	}
 }
 
-func (r RedisConfig) clientOptions() (*goredis.Options, error) {
+func unknownDriver(name string) error {
+	return fmt.Errorf("%w %q (known: %s)", ErrUnknownDriver, name, strings.Join(Known, ", "))
+}
+
+func (c Config) redisOptions() (*goredis.Options, error) {
+	r := c.Redis
 	if r.URL != "" {
 		o, err := goredis.ParseURL(r.URL)
 		if err != nil {
-			return nil, fmt.Errorf("drivers: redis URL: %w", err)
+			return nil, fmt.Errorf("drivers: %s: %w", c.name("Redis.URL", EnvRedisURL), err)
 		}
 		return withNetworkTimeouts(o), nil
 	}
@@ -140,7 +164,7 @@ func (r RedisConfig) clientOptions() (*goredis.Options, error) {
 		port = 6379
 	}
 	if port < 0 || port > 65535 {
-		return nil, fmt.Errorf("drivers: redis port %d out of range", port)
+		return nil, fmt.Errorf("drivers: %s: port %d out of range", c.name("Redis.Port", EnvRedisPort), port)
 	}
 	return withNetworkTimeouts(&goredis.Options{
 		Addr:     net.JoinHostPort(host, strconv.Itoa(port)),
@@ -213,16 +237,23 @@ const (
 )
 
 // FromEnv reads a Config from the environment variables named by the Env
-// constants. Unset variables leave their defaults; malformed numbers and
-// unknown driver names are errors.
+// constants. Unset variables leave their defaults (Default is "cookie");
+// malformed numbers, unknown driver names and a SESSION_SECRET shorter than
+// 32 bytes are errors. Errors about the returned Config, from [Open], name
+// the variables too.
 func FromEnv() (Config, error) {
-	var c Config
+	c := Config{fromEnv: true}
 	var errs []error
-	c.Default = os.Getenv(EnvDriver)
-	if c.Default != "" && !slices.Contains(Known, c.Default) {
-		errs = append(errs, fmt.Errorf("%s: %w %q (known: %s)", EnvDriver, ErrUnknownDriver, c.Default, strings.Join(Known, ", ")))
+	c.Default = cmp.Or(os.Getenv(EnvDriver), "cookie")
+	if !slices.Contains(Known, c.Default) {
+		errs = append(errs, fmt.Errorf("%s: %w", EnvDriver, unknownDriver(c.Default)))
 	}
 	c.Cookie.Secret = os.Getenv(EnvSecret)
+	if c.Cookie.Secret != "" {
+		if err := cookie.CheckSecret([]byte(c.Cookie.Secret)); err != nil {
+			errs = append(errs, fmt.Errorf("%s %w", EnvSecret, err))
+		}
+	}
 	if p := os.Getenv(EnvPreviousSecrets); p != "" {
 		c.Cookie.PreviousSecrets = strings.Split(p, ",")
 	}

@@ -151,3 +151,73 @@ func TestHungRedisFailsFast(t *testing.T) {
 	}
 	<-hung
 }
+
+// TestErrorsSayWhatToSet: each configuration error names the setting to
+// change, as the application's user spells it: the environment variable for
+// a Config from FromEnv, the field otherwise; and says it once.
+func TestErrorsSayWhatToSet(t *testing.T) {
+	for _, v := range envList {
+		t.Setenv(v, "")
+	}
+	c, err := drivers.FromEnv()
+	if err != nil || c.Default != "cookie" {
+		t.Fatalf("FromEnv with nothing set = %q, %v; want Default \"cookie\"", c.Default, err)
+	}
+	for _, tc := range []struct {
+		what string
+		err  func() error
+		want []string
+	}{
+		{"missing secret from the environment", func() error { _, err := drivers.Open(c); return err },
+			[]string{"SESSION_SECRET is empty", "openssl rand"}},
+		{"short secret in the environment", func() error {
+			t.Setenv(drivers.EnvSecret, "short")
+			defer t.Setenv(drivers.EnvSecret, "")
+			_, err := drivers.FromEnv()
+			return err
+		}, []string{"SESSION_SECRET has 5 bytes", "openssl rand"}},
+		{"short previous secret", func() error {
+			t.Setenv(drivers.EnvSecret, secret)
+			t.Setenv(drivers.EnvPreviousSecrets, secret+",old")
+			defer t.Setenv(drivers.EnvPreviousSecrets, "")
+			c, _ := drivers.FromEnv()
+			_, err := drivers.Open(c)
+			return err
+		}, []string{"secret 2 of SESSION_PREVIOUS_SECRETS has 3 bytes"}},
+		{"missing secret in code", func() error { _, err := drivers.Open(drivers.Config{}); return err },
+			[]string{"Cookie.Secret is empty"}},
+		{"misspelt driver", func() error {
+			t.Setenv(drivers.EnvDriver, "redsi")
+			defer t.Setenv(drivers.EnvDriver, "")
+			_, err := drivers.FromEnv()
+			return err
+		}, []string{`SESSION_DRIVER: unknown session driver "redsi" (known: cookie, memory, redis)`}},
+		{"bad URL", func() error {
+			t.Setenv(drivers.EnvDriver, "redis")
+			t.Setenv(drivers.EnvRedisURL, "http://x")
+			defer t.Setenv(drivers.EnvRedisURL, "")
+			c, _ := drivers.FromEnv()
+			_, err := drivers.Open(c)
+			return err
+		}, []string{"REDIS_URL: "}},
+	} {
+		err := tc.err()
+		if err == nil {
+			t.Errorf("%s: no error", tc.what)
+			continue
+		}
+		msg := err.Error()
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", tc.what, msg, w)
+			}
+		}
+		if strings.Count(msg, "drivers:") != 1 || strings.Count(msg, "cookie:") > 1 {
+			t.Errorf("%s: %q repeats a prefix", tc.what, msg)
+		}
+	}
+}
+
+// envList is every variable FromEnv reads.
+var envList = []string{drivers.EnvDriver, drivers.EnvSecret, drivers.EnvPreviousSecrets, drivers.EnvRedisURL,
+	drivers.EnvRedisHost, drivers.EnvRedisPort, drivers.EnvRedisPassword, drivers.EnvRedisDB, drivers.EnvTimeout, drivers.EnvNamespace}

@@ -30,5 +30,5 @@ func ExampleNewManager() {
 	fmt.Println(err)
 	// Output:
 	// session 1h0m0s
-	// drivers: unknown session driver "file" (known: cookie, memory, redis)
+	// drivers: Default: unknown session driver "file" (known: cookie, memory, redis)
 }

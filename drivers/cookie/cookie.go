@@ -34,7 +34,20 @@ import (
 const MinSecretLen = 32
 
 // ErrWeakSecret means a secret is missing or shorter than [MinSecretLen].
-var ErrWeakSecret = errors.New("cookie: secret must be at least 32 bytes (generate one with: openssl rand -base64 48)")
+var ErrWeakSecret = errors.New("a secret must be at least 32 bytes of random data (generate one with: openssl rand -base64 48)")
+
+// CheckSecret returns an error wrapping [ErrWeakSecret], worded to follow
+// the secret's name ("is empty: ...", "has 10 bytes: ..."), when secret is
+// too short for [New].
+func CheckSecret(secret []byte) error {
+	switch {
+	case len(secret) == 0:
+		return fmt.Errorf("is empty: %w", ErrWeakSecret)
+	case len(secret) < MinSecretLen:
+		return fmt.Errorf("has %d bytes: %w", len(secret), ErrWeakSecret)
+	}
+	return nil
+}
 
 const (
 	version   = 2 // of the sealed format (payload.go); version 1's cookies load as no session
@@ -69,11 +82,11 @@ type aad struct {
 func New(secret []byte, previous ...[]byte) (*Driver, error) {
 	d := &Driver{}
 	for i, s := range append([][]byte{secret}, previous...) {
-		if len(s) < MinSecretLen {
+		if err := CheckSecret(s); err != nil {
 			if i == 0 {
-				return nil, fmt.Errorf("current secret has %d bytes: %w", len(s), ErrWeakSecret)
+				return nil, fmt.Errorf("cookie: the current secret %w", err)
 			}
-			return nil, fmt.Errorf("previous secret %d has %d bytes: %w", i, len(s), ErrWeakSecret)
+			return nil, fmt.Errorf("cookie: previous secret %d %w", i, err)
 		}
 		key, err := hkdf.Key(sha256.New, s, nil, hkdfLabel, 32)
 		if err != nil {

@@ -34,7 +34,7 @@ func Session() (drivers.Config, error) {
 		return drivers.Config{}, err
 	}
 	return drivers.Config{
-		Default: cmp.Or(env.Default, "cookie"), // SESSION_DRIVER: cookie, redis or memory
+		Default: env.Default, // SESSION_DRIVER: cookie (the default), redis or memory
 		Cookie: drivers.CookieConfig{
 			Secret:          env.Cookie.Secret,          // SESSION_SECRET, 32 bytes or more
 			PreviousSecrets: env.Cookie.PreviousSecrets, // SESSION_PREVIOUS_SECRETS, comma-separated
