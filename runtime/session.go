@@ -48,9 +48,9 @@ type flashEntry struct {
 // [From]; NewSession is for tests and for code outside an HTTP request.
 func NewSession() *Session { return &Session{} }
 
-// NewSessionWithLogger is [NewSession] with problems with stored values
-// (see [Session.ReportError]) logged to logger.
-func NewSessionWithLogger(logger *slog.Logger) *Session {
+// newSessionWithLogger is [NewSession] with problems with stored values
+// (see [Session.reportError]) logged to logger.
+func newSessionWithLogger(logger *slog.Logger) *Session {
 	return &Session{report: logTo(logger)}
 }
 
@@ -201,12 +201,11 @@ func (s *Session) Pull(key string) ([]byte, bool) {
 	return v, ok
 }
 
-// Update calls fn with the data key's current bytes (nil, false when absent)
-// while holding the session's lock, and stores what fn returns unless fn
-// returns an error. It is how read-modify-write operations such as
-// [Add] stay atomic within a request. old is read-only, and fn must not call
-// methods of s, [From] or the response writer: the lock is held.
-func (s *Session) Update(key string, fn func(old []byte, ok bool) ([]byte, error)) error {
+// update calls fn with the data key's current bytes (nil, false when
+// absent) while holding the session's lock, and stores what fn returns
+// unless fn returns an error. It is how [Add] stays atomic within a
+// request. old is read-only, and fn must not call methods of s.
+func (s *Session) update(key string, fn func(old []byte, ok bool) ([]byte, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.rec.Data[key]
@@ -336,10 +335,10 @@ func (s *Session) Invalidate() {
 	s.mu.Unlock()
 }
 
-// ReportError sends a problem with a stored value to the manager's error
-// log, once per key and request. Generated code calls it when a value no
-// longer decodes as its field's type.
-func (s *Session) ReportError(key string, err error) {
+// reportError sends a problem with a stored value to the manager's error
+// log, once per key and request: a value that no longer decodes as its
+// field's type, or one that does not encode.
+func (s *Session) reportError(key string, err error) {
 	s.mu.Lock()
 	if _, done := s.reported[key]; done {
 		s.mu.Unlock()
@@ -354,90 +353,4 @@ func (s *Session) ReportError(key string, err error) {
 	if report != nil {
 		report(fmt.Errorf("key %q: %w", key, err))
 	}
-}
-
-// empty reports whether nothing would survive a save.
-func (s *Session) emptyLocked() bool {
-	if len(s.rec.Data) > 0 || s.rec.Owner != "" {
-		return false
-	}
-	for _, e := range s.flash {
-		if e.keep {
-			return false
-		}
-	}
-	return true
-}
-
-// dirtyLocked reports whether saving would change what is stored.
-func (s *Session) dirtyLocked() bool {
-	return s.changedLocked() || s.rec.Stale || s.oldID != ""
-}
-
-// changedLocked reports whether this request changed the session's values
-// (flash ageing included), as opposed to only re-sealing it or dropping an
-// expired record.
-func (s *Session) changedLocked() bool {
-	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.meta
-}
-
-// prepareLocked builds the record to save and what changed, and sets the
-// activity and expiry times.
-func (s *Session) prepareLocked(now, expires time.Time) (*Record, *Changes) {
-	rec := &s.save
-	*rec = s.rec
-	rec.Active = now
-	rec.Expires = expires
-	if rec.Created.IsZero() {
-		rec.Created = now
-	}
-	rec.ID = s.id()
-	ch := &s.saveCh
-	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored,
-		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
-	for _, k := range s.changed {
-		if _, ok := rec.Data[k]; ok {
-			ch.DataSet = append(ch.DataSet, k)
-		} else {
-			ch.DataDel = append(ch.DataDel, k)
-		}
-	}
-	rec.Flash = nil
-	for k, e := range s.flash {
-		if !e.keep {
-			continue
-		}
-		if rec.Flash == nil {
-			rec.Flash = make(map[string][]byte, len(s.flash))
-		}
-		rec.Flash[k] = e.val
-		ch.FlashSet = append(ch.FlashSet, k)
-	}
-	for k := range s.rec.Flash { // what was loaded
-		if _, ok := rec.Flash[k]; !ok {
-			ch.FlashDel = append(ch.FlashDel, k)
-		}
-	}
-	slices.Sort(ch.DataSet)
-	slices.Sort(ch.DataDel)
-	slices.Sort(ch.FlashSet)
-	slices.Sort(ch.FlashDel)
-	return rec, ch
-}
-
-// savedLocked records that rec is now what the store holds; an empty token
-// means the store removed it.
-func (s *Session) savedLocked(rec *Record, token string) {
-	s.rec = *rec
-	s.rec.Stale = false
-	s.stored = token != ""
-	if !s.stored {
-		s.rec.ID = "" // a later save is a new session
-	}
-	s.changed, s.changedSet = nil, nil
-	s.cleared = false
-	s.oldID = ""
-	s.aged = false
-	s.flashed = false
-	s.meta = false
 }

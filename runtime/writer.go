@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/textproto"
 	"strings"
 )
 
@@ -81,27 +80,71 @@ func (discard) Header() http.Header         { return http.Header{} }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 func (discard) WriteHeader(int)             {}
 
-// cookieValues stores the non-empty values of the cookies called name into
-// dst, in the order the browser sent them, and returns how many it stored
-// (at most len(dst)). It does not allocate.
-func cookieValues(h http.Header, name string, dst []string) int {
-	n := 0
-	for _, line := range h["Cookie"] {
-		for line != "" && n < len(dst) {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			k, v, ok := strings.Cut(textproto.TrimString(part), "=")
-			if !ok || k != name {
-				continue
-			}
-			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
-			}
-			if v != "" {
-				dst[n] = v
-				n++
+// commit saves before the headers go out. It reports whether the handler's
+// response may proceed. st.mu is not held.
+func (st *state) commit() bool {
+	st.mu.Lock()
+	if st.committed {
+		ok := !st.failed
+		st.mu.Unlock()
+		return ok
+	}
+	st.committed = true
+	err := st.save(true)
+	h := st.rw.Header()
+	if err != nil {
+		st.failed = true
+		dropResponseHeaders(h)
+	} else if st.loadedSession() != nil && !varies(h, "Cookie") {
+		// The response may depend on the session: shared caches must key it
+		// by cookie, whether or not a cookie is set.
+		h["Vary"] = append(h["Vary"], "Cookie")
+	}
+	st.mu.Unlock()
+	if err != nil {
+		st.m.o.ErrorHandler(st.rw, st.req, err)
+		return false
+	}
+	return true
+}
+
+// finish runs after the handler returned.
+func (st *state) finish() {
+	st.mu.Lock()
+	if !st.committed {
+		st.mu.Unlock()
+		st.commit()
+		return
+	}
+	var err error
+	if !st.failed {
+		err = st.save(false)
+	}
+	st.mu.Unlock()
+	if err != nil {
+		st.m.o.ErrorHandler(discard{}, st.req, err)
+	}
+}
+
+// varies reports whether h's Vary already names field.
+func varies(h http.Header, field string) bool {
+	for _, v := range h["Vary"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, field) {
+				return true
 			}
 		}
 	}
-	return n
+	return false
+}
+
+// dropResponseHeaders removes what the handler set for the response that
+// the ErrorHandler replaces: a redirect target, cookies, validators and the
+// description of a body that will not be sent. Headers that describe the
+// site (Content-Security-Policy, HSTS, ...) stay.
+func dropResponseHeaders(h http.Header) {
+	for _, k := range [...]string{"Location", "Set-Cookie", "Etag", "Last-Modified", "Content-Type", "Content-Length",
+		"Content-Encoding", "Content-Range", "Content-Disposition", "Content-Language", "Content-Location"} {
+		delete(h, k)
+	}
 }
