@@ -1,7 +1,6 @@
 package runtime_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -9,75 +8,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sessgen/sessgen/drivers/memory"
 	"github.com/sessgen/sessgen/internal/sessiontest"
 	"github.com/sessgen/sessgen/runtime"
 )
 
 var str = runtime.String[string]{}
 
-func TestNewManagerRejectsInvalidOptions(t *testing.T) {
-	for name, o := range map[string]runtime.Options{
-		"bad name":           {Name: "a b"},
-		"name with =":        {Name: "a=b"},
-		"path with ;":        {Path: "/;x"},
-		"none without tls":   {SameSite: http.SameSiteNoneMode, Insecure: true},
-		"partitioned no tls": {Partitioned: true, Insecure: true},
-		"negative idle":      {IdleTimeout: -time.Second},
-		"touch >= idle":      {IdleTimeout: time.Minute, TouchInterval: time.Minute},
-		"unknown samesite":   {SameSite: 42},
-	} {
-		if _, err := runtime.NewManager(memory.New(), o); !errors.Is(err, runtime.ErrInvalidOptions) {
-			t.Errorf("%s: err = %v, want ErrInvalidOptions", name, err)
-		}
-	}
-	if _, err := runtime.NewManager(nil, runtime.Options{}); !errors.Is(err, runtime.ErrInvalidOptions) {
-		t.Errorf("nil driver: err = %v", err)
-	}
-	m, err := runtime.NewManager(memory.New(), runtime.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := m.Options()
-	if o.Name != "session" || o.Path != "/" || o.SameSite != http.SameSiteLaxMode || o.IdleTimeout != time.Hour ||
-		o.Lifetime != 24*time.Hour || o.TouchInterval != time.Minute || o.Insecure || o.Persist {
-		t.Errorf("defaults: %+v", o)
-	}
-}
-
-func TestCookieAttributes(t *testing.T) {
-	h := sessiontest.NewHarness(t, memory.New(), runtime.Options{
-		Name: "sid", Path: "/app", Domain: "example.test", SameSite: http.SameSiteStrictMode, Partitioned: true,
-	})
-	var c string
-	h.Server.Config.Handler = h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := runtime.From(r.Context())
-		runtime.Store(s, "k", "v", str)
-	}))
-	resp, err := h.Client.Get(h.Server.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	c = resp.Header.Get("Set-Cookie")
-	for _, want := range []string{"sid=", "; Path=/app", "; Domain=example.test", "; HttpOnly", "; Secure", "; SameSite=Strict", "; Partitioned"} {
-		if !strings.Contains(c, want) {
-			t.Errorf("Set-Cookie %q lacks %q", c, want)
-		}
-	}
-	h2 := sessiontest.NewHarness(t, memory.New(), runtime.Options{Insecure: true})
-	resp = h2.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "k", "v", str) })
-	if c := resp.Header.Get("Set-Cookie"); strings.Contains(c, "Secure") {
-		t.Errorf("Insecure cookie still Secure: %q", c)
-	}
-}
-
 func TestLazyLoad(t *testing.T) {
-	d := &countingDriver{Driver: memory.New()}
+	d := newStore()
 	h := sessiontest.NewHarness(t, d, runtime.Options{})
 	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "k", "v", str) })
 	loads := d.loads.Load()
@@ -95,117 +36,8 @@ func TestLazyLoad(t *testing.T) {
 	}
 }
 
-func TestSaveHappensBeforeFirstWrite(t *testing.T) {
-	h := sessiontest.NewHarness(t, memory.New(), runtime.Options{})
-	resp := h.Do(func(w http.ResponseWriter, s *runtime.Session) {
-		runtime.Store(s, "k", "v", str)
-		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, "body")
-	})
-	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Set-Cookie") == "" {
-		t.Errorf("status %d, Set-Cookie %q", resp.StatusCode, resp.Header.Get("Set-Cookie"))
-	}
-}
-
-func TestChangeAfterHeaders(t *testing.T) {
-	// Server-side stores keep the same cookie, so a late change is saved.
-	h := sessiontest.NewHarness(t, memory.New(), runtime.Options{})
-	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "a", "1", str) })
-	h.Do(func(w http.ResponseWriter, s *runtime.Session) {
-		io.WriteString(w, "already sent")
-		w.(http.Flusher).Flush()
-		runtime.Store(s, "late", "saved", str)
-	})
-	var late string
-	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { late, _ = runtime.Lookup(s, "late", str) })
-	if late != "saved" {
-		t.Errorf("late change on a server-side store: %q, want saved", late)
-	}
-	if errs := h.Errs(); len(errs) != 0 {
-		t.Errorf("errors: %v", errs)
-	}
-
-	// A brand-new session needs a cookie, which can no longer be sent:
-	// reported, not silently dropped.
-	h2 := sessiontest.NewHarness(t, memory.New(), runtime.Options{})
-	h2.Do(func(w http.ResponseWriter, s *runtime.Session) {
-		io.WriteString(w, "already sent")
-		runtime.Store(s, "late", "lost", str)
-	})
-	errs := h2.Errs()
-	if len(errs) != 1 || !errors.Is(errs[0], runtime.ErrHeadersWritten) {
-		t.Errorf("late change needing a new cookie: errors %v, want ErrHeadersWritten", errs)
-	}
-}
-
-func TestResponseControllerAndHijack(t *testing.T) {
-	h := sessiontest.NewHarness(t, memory.New(), runtime.Options{})
-	h.Do(func(w http.ResponseWriter, s *runtime.Session) {
-		runtime.Store(s, "k", "v", str)
-		rc := http.NewResponseController(w)
-		if err := rc.SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
-			t.Errorf("ResponseController through the wrapper: %v", err)
-		}
-		if err := rc.Flush(); err != nil {
-			t.Errorf("Flush: %v", err)
-		}
-	})
-	if h.Cookie() == "" {
-		t.Error("Flush did not commit the session cookie")
-	}
-
-	// Hijack: the connection is handed over, a change that keeps the cookie is
-	// saved when the handler returns. done closes once the middleware has
-	// finished, since the hijacked response reaches the client before that.
-	done := make(chan struct{})
-	hijacking := h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := runtime.From(r.Context())
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Errorf("Hijack: %v", err)
-			return
-		}
-		defer conn.Close()
-		runtime.Store(s, "hijacked", "yes", str)
-		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-		buf.Flush()
-	}))
-	h.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hijacking.ServeHTTP(w, r)
-		close(done)
-	})
-	tr := h.Client.Transport.(*http.Transport).Clone()
-	tr.ForceAttemptHTTP2 = false
-	tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
-	c := &http.Client{Transport: tr, Jar: h.Client.Jar}
-	resp, err := c.Get(h.Server.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := bufio.NewReader(resp.Body).ReadString(0)
-	resp.Body.Close()
-	if body != "ok" {
-		t.Errorf("hijacked body %q", body)
-	}
-	<-done
-	h.Server.Config.Handler = h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := runtime.From(r.Context())
-		v, _ := runtime.Lookup(s, "hijacked", str)
-		io.WriteString(w, v)
-	}))
-	resp, err = h.Client.Get(h.Server.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(b) != "yes" {
-		t.Errorf("change made after Hijack: %q, want yes", b)
-	}
-}
-
 func TestLoadErrorIsTheAppsToHandle(t *testing.T) {
-	d := &countingDriver{Driver: memory.New()}
+	d := newStore()
 	m, err := runtime.NewManager(d, runtime.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +47,7 @@ func TestLoadErrorIsTheAppsToHandle(t *testing.T) {
 		_, fromErr = runtime.From(r.Context())
 		runtime.ServeError(w, r, fromErr)
 	}))
-	d.fail.Store(true)
+	d.failLoad.Store(true)
 	r := httptest.NewRequest("GET", "/", nil)
 	r.AddCookie(&http.Cookie{Name: "session", Value: runtime.NewID()})
 	w := httptest.NewRecorder()
@@ -229,7 +61,7 @@ func TestLoadErrorIsTheAppsToHandle(t *testing.T) {
 }
 
 func TestSaveErrorReplacesResponse(t *testing.T) {
-	d := &countingDriver{Driver: memory.New()}
+	d := newStore()
 	h := sessiontest.NewHarness(t, d, runtime.Options{})
 	d.failSave.Store(true)
 	h.Do(func(w http.ResponseWriter, s *runtime.Session) {
@@ -246,35 +78,11 @@ func TestSaveErrorReplacesResponse(t *testing.T) {
 	}
 }
 
-var errStoreDown = errors.New("store down")
-
-// countingDriver wraps a real driver, counting loads and failing on demand.
-type countingDriver struct {
-	*memory.Driver
-	loads          atomic.Int64
-	fail, failSave atomic.Bool
-}
-
-func (d *countingDriver) Load(ctx context.Context, name, token string) (*runtime.Record, error) {
-	d.loads.Add(1)
-	if d.fail.Load() {
-		return nil, errStoreDown
-	}
-	return d.Driver.Load(ctx, name, token)
-}
-
-func (d *countingDriver) Save(ctx context.Context, name string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
-	if d.failSave.Load() {
-		return "", errStoreDown
-	}
-	return d.Driver.Save(ctx, name, rec, ch)
-}
-
 // TestDefaultErrorHandlerAnswers503WhenTheStoreFails: without a cookie a
 // visitor's first contact with a down store is the save, which must answer
 // as the load does (503), not 500.
 func TestDefaultErrorHandlerAnswers503WhenTheStoreFails(t *testing.T) {
-	d := &countingDriver{Driver: memory.New()}
+	d := newStore()
 	m, err := runtime.NewManager(d, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +98,7 @@ func TestDefaultErrorHandlerAnswers503WhenTheStoreFails(t *testing.T) {
 		t.Errorf("failed save: status %d, want 503", w.Code)
 	}
 	// A cookie too large is the application's to fix: 500.
-	m, err = runtime.NewManager(bigTokens{d.Driver}, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
+	m, err = runtime.NewManager(bigTokens{newStore()}, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +110,140 @@ func TestDefaultErrorHandlerAnswers503WhenTheStoreFails(t *testing.T) {
 }
 
 // bigTokens is a driver whose cookie values are too large for a browser.
-type bigTokens struct{ *memory.Driver }
+type bigTokens struct{ *fakeStore }
 
 func (bigTokens) Save(context.Context, string, *runtime.Record, *runtime.Changes) (string, error) {
 	return strings.Repeat("a", 5000), nil
+}
+
+func TestLoginStartsANewLifetime(t *testing.T) {
+	h := sessiontest.NewHarness(t, newStore(), runtime.Options{})
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "cart", "1", str) })
+	for range 47 { // browsing anonymously for 23.5 hours
+		h.Clock.Advance(30 * time.Minute)
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Has("cart") })
+	}
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Regenerate(); runtime.Store(s, "user", "ada", str) })
+	h.Clock.Advance(45 * time.Minute)
+	var user string
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { user, _ = runtime.Lookup(s, "user", str) })
+	if user != "ada" {
+		t.Error("a session regenerated at login inherited the anonymous session's absolute lifetime")
+	}
+}
+
+// ctxDriver refuses to save with a cancelled context, as a network store
+// would.
+type ctxDriver struct{ *fakeStore }
+
+func (d ctxDriver) Save(ctx context.Context, name string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return d.fakeStore.Save(ctx, name, rec, ch)
+}
+
+func TestSaveOutlivesAClientThatLeft(t *testing.T) {
+	m, err := runtime.NewManager(ctxDriver{newStore()}, runtime.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		t.Errorf("save failed: %v", err)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		runtime.Store(s, "order", "placed", str)
+		cancel() // the client disconnects before the response
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil).WithContext(ctx))
+	if rec.Header().Get("Set-Cookie") == "" {
+		t.Error("the session was not saved after the client left")
+	}
+}
+
+// cancelDuringSave cancels the request's context while the save is under
+// way, as a client that leaves or a handler deadline would, and fails the
+// save if that reached it.
+type cancelDuringSave struct {
+	*fakeStore
+	cancel context.CancelFunc
+}
+
+func (d cancelDuringSave) Save(ctx context.Context, name string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
+	d.cancel()
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return "", errors.New("the save inherited the request's deadline")
+	}
+	return d.fakeStore.Save(ctx, name, rec, ch)
+}
+
+func TestRequestCancelledDuringSave(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	m, err := runtime.NewManager(cancelDuringSave{newStore(), cancel}, runtime.Options{
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { t.Errorf("save failed: %v", err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		runtime.Store(s, "order", "placed", str)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(ctx))
+}
+
+// A request whose session another request ended meanwhile tries to save
+// once, and reports nothing, even when it changes more after the headers.
+func TestSessionGoneIsDroppedOnce(t *testing.T) {
+	d := newStore()
+	h := sessiontest.NewHarness(t, d, runtime.Options{})
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "user", "ada", str) })
+	cookie := h.Cookie()
+	loaded, loggedOut := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	h.Server.Config.Handler = h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		if r.URL.Path == "/logout" {
+			s.Invalidate()
+			return
+		}
+		close(loaded)
+		<-loggedOut
+		runtime.Store(s, "cart", "book", str)
+		io.WriteString(w, "page")
+		s.Regenerate() // after the headers, on a session that is gone
+	}))
+	d.saves.Store(0)
+	go func() {
+		defer close(done)
+		r, _ := http.NewRequest("GET", h.Server.URL+"/slow", nil)
+		r.AddCookie(&http.Cookie{Name: "session", Value: cookie})
+		if resp, err := h.Client.Transport.RoundTrip(r); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-loaded
+	r, _ := http.NewRequest("GET", h.Server.URL+"/logout", nil)
+	r.AddCookie(&http.Cookie{Name: "session", Value: cookie})
+	resp, err := h.Client.Transport.RoundTrip(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	close(loggedOut)
+	<-done
+	if n := d.saves.Load(); n != 2 { // the logout's and the slow request's one attempt
+		t.Errorf("%d saves, want 2", n)
+	}
+	if errs := h.Errs(); len(errs) != 0 {
+		t.Errorf("errors %v for a request whose session had ended", errs)
+	}
+	if d.Len() != 0 {
+		t.Errorf("%d records left, want none", d.Len())
+	}
 }

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,5 +64,25 @@ func TestOwnerDeviceAndPersist(t *testing.T) {
 	s.Invalidate()
 	if s.Owner() != "" {
 		t.Error("Invalidate kept the owner")
+	}
+}
+
+// BenchmarkSetDistinctKeys sets n distinct keys in one session: the cost
+// per key must not grow with n.
+func BenchmarkSetDistinctKeys(b *testing.B) {
+	for _, n := range []int{5000, 50000} {
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = "k" + strconv.Itoa(i)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				s := runtime.NewSession()
+				for _, k := range keys {
+					s.Set(k, []byte{1})
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+		})
 	}
 }
