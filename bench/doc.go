@@ -7,6 +7,6 @@
 // at the repository root) so that the peers never enter sessgen's own
 // dependencies. Everything lives in the tests; the package itself is empty.
 //
-// Run the whole comparison, with its own redis-server, with ./run; see the
-// README's "Benchmarks" section for the results and how to read them.
+// Run the whole comparison, with its own redis-server, with ./run; README.md
+// in this directory has the method, the results and how to read them.
 package bench
