@@ -24,8 +24,6 @@ func (s *shop) products(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, sess, "products", view{Title: "Products", Products: catalog})
 }
 
-// snippet:handler
-
 // addToCart serves POST /cart/add: one more of a product in the cart, then
 // back to the product list, which says "Added <product>" once.
 func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {
@@ -46,8 +44,6 @@ func (s *shop) addToCart(w http.ResponseWriter, r *http.Request) {
 	sess.FlashNotice("Added " + p.Name)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
-
-// endsnippet
 
 // cartPage serves a page listing the cart: GET /cart, and GET /checkout,
 // the order form, which also shows the errors and the input of a rejected

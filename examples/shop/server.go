@@ -42,7 +42,6 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 
-	// snippet:mount
 	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
 	// names another.
 	sessions, err := drivers.NewManager(cfg, opts)
@@ -52,7 +51,6 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	// Every route gets a session; a cross-site form post is refused with
 	// 403 Forbidden before it reaches one.
 	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
-	// endsnippet
 }
 
 // view is what the page templates see.

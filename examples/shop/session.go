@@ -1,6 +1,5 @@
 package main
 
-// snippet:schema
 //go:generate go tool sessgen -type Shop
 
 // Shop is the session schema: one field per value the shop keeps in a
@@ -26,5 +25,3 @@ type Checkout struct {
 	Name  string
 	Email string
 }
-
-// endsnippet
