@@ -6,4 +6,7 @@
 // [Generate] builds a small model of each schema struct (fields, keys,
 // codecs, flash or not) and renders one Go file from it. Generate is a pure
 // function that returns file contents; only cmd/sessgen writes files.
+//
+// The schema rules, the generated API and the errors are described in
+// docs/generator.md of the repository.
 package gen
