@@ -1,19 +1,3 @@
-// Package drivers picks and builds a session driver from configuration
-// shaped like Masonite's config/session:
-//
-//	"default": "cookie",
-//	"cookie": {},
-//	"redis": {"host": "", "port": 6379, "password": "", "options": {"db": 1},
-//	          "timeout": 60 * 60, "namespace": "masonite4"}
-//
-// becomes
-//
-//	drivers.Config{
-//		Default: "cookie",
-//		Cookie:  drivers.CookieConfig{Secret: os.Getenv("SESSION_SECRET")},
-//		Redis: drivers.RedisConfig{Host: "127.0.0.1", Port: 6379, Password: "",
-//			Options: drivers.RedisOptions{DB: 1}, Timeout: time.Hour, Namespace: "sessgen"},
-//	}
 package drivers
 
 import (

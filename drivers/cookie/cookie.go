@@ -1,16 +1,3 @@
-// Package cookie is the sessgen driver that keeps the whole session in one
-// encrypted, authenticated cookie. It needs no server.
-//
-// The cookie value is base64url(version | nonce | AES-256-GCM(payload)), with
-// a fresh random 96-bit nonce for every save and the version and the cookie's
-// name as additional authenticated data, so a value cannot be replayed under
-// another cookie name. Random nonces keep AES-GCM safe for about 2^32 seals
-// per key; rotating the secret starts a new count. The payload carries the session ID, the issue time and the
-// last activity, so the idle timeout and the absolute lifetime are enforced
-// by the server whatever the browser does with the cookie's expiry.
-//
-// A cookie that was tampered with, truncated, sealed with an unknown key or
-// is otherwise unreadable loads as no session (a fresh one), never an error.
 package cookie
 
 import (

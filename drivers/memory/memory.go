@@ -1,8 +1,3 @@
-// Package memory is a sessgen driver that keeps sessions in the process's
-// memory: for tests and single-process apps. Sessions do not survive a
-// restart and are not shared between processes. The memory they take is
-// bounded (see [Options].MaxBytes): past the bound, the least recently
-// used sessions are evicted.
 package memory
 
 import (
