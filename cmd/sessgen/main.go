@@ -1,18 +1,3 @@
-// Command sessgen generates type-safe HTTP session accessors from an
-// annotated Go struct.
-//
-// Usage:
-//
-//	sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [dir]
-//
-// Under go generate (//go:generate go tool sessgen -type Cart) it works on
-// the package of $GOFILE, the current directory; otherwise on the package
-// in dir (default "."). Repeated -type flags add up. It writes one file,
-// by default "<first type, lowercased>_sess.go" next to the schema, and
-// never replaces a file that it did not generate. Problems are
-// printed as "file.go:line:col: field F: message", all at once, and nothing
-// is written. With -check it writes nothing and exits 1 when the file on
-// disk is missing or differs from what would be generated.
 package main
 
 import (

@@ -1,0 +1,18 @@
+// Command sessgen generates type-safe HTTP session accessors from an
+// annotated Go struct.
+//
+// Usage:
+//
+//	sessgen -type Shop[,Other] [-type More] [-output file.go] [-check] [dir]
+//
+// Under go generate (//go:generate go tool sessgen -type Shop) it works on
+// the package of $GOFILE; otherwise on the package in dir (default "."). It
+// writes one file, by default "<first type, lowercased>_sess.go" next to the
+// schema, and never replaces a file it did not generate. Problems are printed
+// as "file.go:line:col: message", all at once, and nothing is written. With
+// -check it writes nothing and exits 1 when the file on disk is missing or
+// stale.
+//
+// Flags, tags, types and errors are described in docs/generator.md of the
+// repository.
+package main
