@@ -34,6 +34,9 @@ type Record struct {
 	Created time.Time // when the session was issued (absolute lifetime counts from here)
 	Active  time.Time // last recorded activity (idle timeout counts from here)
 	Expires time.Time // set by the manager before Save: when the session ends if left idle
+	// Deadline is set by the manager before Save: when the session ends
+	// however active (Created plus its lifetime).
+	Deadline time.Time
 
 	Owner   string // the account the session belongs to ([Session.SetOwner]); "" for none
 	Handle  string // the session's public name while it has an owner ([SessionInfo.Handle])
@@ -66,9 +69,56 @@ type Changes struct {
 	DataDel  []string // data keys that were deleted
 	FlashSet []string // flash keys whose value in Record.Flash must be stored
 	FlashDel []string // flash keys that aged out or were deleted
+	// DataAdd lists the data keys that only [Add] changed, with what it
+	// added. A driver that merges concurrent requests applies them to what
+	// it stores ([Increment.Apply]); Record.Data holds this request's view.
+	DataAdd []Increment
+
+	// Account means the owner, handle, device label or persistence choice
+	// in Record changed and must be stored.
+	Account bool
+	// Reindex is set when an owner index must change: the session's owner
+	// or handle changed, or its ID did while it had an owner. OldOwner and
+	// OldHandle are what the store had ("" for none), under OldID when it
+	// is set and Record.ID otherwise.
+	Reindex             bool
+	OldOwner, OldHandle string
+
+	// Unlock, when not "", is the lock ([Locker]) that this request holds
+	// on the session: a successful save releases it.
+	Unlock string
 }
 
 // Whole reports whether the driver must write the record as a whole rather
 // than apply the listed changes: it was cleared or moved
 // to a new ID.
 func (c *Changes) Whole() bool { return c.Cleared || c.OldID != "" }
+
+// A Locker is a [Driver] that can make the requests of one session run one
+// at a time, for [Manager.Exclusive]. Locks are named by a random token and
+// expire by themselves, so that a crashed holder cannot hold one forever.
+type Locker interface {
+	Driver
+	// LoadLocked is Load that also takes the session's lock under the name
+	// lock for at most ttl. When another request holds the lock it returns
+	// an error wrapping [ErrLocked] at once, without waiting (the manager
+	// retries). A token that names no session takes no lock.
+	LoadLocked(ctx context.Context, name, token, lock string, ttl time.Duration) (*Record, error)
+	// Unlock releases the lock of the session named by token if lock still
+	// holds it.
+	Unlock(ctx context.Context, name, token, lock string) error
+}
+
+// An OwnerIndex is a [Driver] that indexes sessions by their owner, for
+// [Manager.Sessions] and [Manager.Revoke].
+type OwnerIndex interface {
+	Driver
+	// Sessions returns the records of the owner's sessions, in any order,
+	// without their values (Data and Flash may be nil). The manager drops
+	// those that expired.
+	Sessions(ctx context.Context, owner string) ([]*Record, error)
+	// Revoke ends the owner's sessions named by handles, or all of them
+	// when handles is empty, except the one whose ID is except, and returns
+	// how many it ended.
+	Revoke(ctx context.Context, owner string, handles []string, except string) (int, error)
+}

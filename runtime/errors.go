@@ -29,6 +29,10 @@ var (
 	// ErrDecode means a stored value does not decode as the requested type,
 	// typically because the schema changed between deploys.
 	ErrDecode = errors.New("sessgen: stored value does not decode")
+	// ErrLocked means a request through [Manager.Exclusive] waited
+	// Options.LockWait for its session's lock, which another request held,
+	// and gave up. [ServeError] answers it 429 Too Many Requests.
+	ErrLocked = errors.New("sessgen: session locked by another request")
 	// ErrInvalidOptions means [NewManager] was given options it cannot use.
 	ErrInvalidOptions = errors.New("sessgen: invalid options")
 )

@@ -76,8 +76,9 @@ func From(ctx context.Context) (*Session, error) {
 
 // ServeError answers a request whose session could not be loaded or saved:
 // 503 Service Unavailable when the store failed ([ErrLoad], [ErrSave]),
-// so that clients and load balancers retry, and 500 otherwise (a cookie too
-// large, a change after the headers). It logs err with slog's default
+// so that clients and load balancers retry; 429 Too Many Requests with
+// Retry-After when the session's lock stayed taken ([ErrLocked]); and 500
+// otherwise (a cookie too large, a change after the headers). It logs err with slog's default
 // logger. It is also what the default Options.ErrorHandler answers.
 func ServeError(w http.ResponseWriter, r *http.Request, err error) {
 	serveError(slog.Default(), w, r, err)
@@ -85,7 +86,11 @@ func ServeError(w http.ResponseWriter, r *http.Request, err error) {
 
 func serveError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusInternalServerError
-	if errors.Is(err, ErrLoad) || errors.Is(err, ErrSave) {
+	switch {
+	case errors.Is(err, ErrLocked):
+		code = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, ErrLoad) || errors.Is(err, ErrSave):
 		code = http.StatusServiceUnavailable
 	}
 	logger.ErrorContext(r.Context(), "sessgen: session error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -109,6 +114,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		st.ctx.st = st
 		st.req = r.WithContext(&st.ctx)
 		st.w.st = st
+		defer st.unlock() // a lock still held when the handler panics
 		next.ServeHTTP(&st.w, st.req)
 		st.finish()
 	})
@@ -132,6 +138,10 @@ type state struct {
 	detached  detachedCtx
 	committed bool // headers are out (or the connection was hijacked)
 	failed    bool // the ErrorHandler answered instead of the handler
+
+	exclusive bool   // the request came through Manager.Exclusive
+	lock      string // the session lock it holds, or ""
+	locked    string // the cookie value naming the locked session
 }
 
 // detachedCtx carries a request context's values without its deadline or
@@ -171,9 +181,9 @@ func (st *state) session() (*Session, error) {
 	sess := &st.sessVal // allocated with the state
 	now := m.o.Clock()
 	for _, token := range tokens[:n] {
-		rec, err := m.d.Load(st.req.Context(), m.o.Name, token)
+		rec, err := st.load(token)
 		if err != nil {
-			st.err = fmt.Errorf("%w: %w", ErrLoad, err)
+			st.err = err
 			return nil, st.err
 		}
 		if rec == nil {
@@ -193,6 +203,58 @@ func (st *state) session() (*Session, error) {
 	return sess, nil
 }
 
+// load loads the session that token names, taking its lock first when
+// the request is exclusive: it waits while another request holds the lock,
+// up to Options.LockWait.
+func (st *state) load(token string) (*Record, error) {
+	m := st.m
+	ctx := st.req.Context()
+	if !st.exclusive {
+		rec, err := m.d.Load(ctx, m.o.Name, token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrLoad, err)
+		}
+		return rec, nil
+	}
+	if st.lock != "" {
+		st.unlock() // one lock at a time: a previous cookie's session was expired
+	}
+	l := m.d.(Locker)
+	lock := NewID()
+	deadline := time.Now().Add(m.o.LockWait)
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		rec, err := l.LoadLocked(ctx, m.o.Name, token, lock, m.o.LockTTL)
+		switch {
+		case err == nil:
+			if rec != nil {
+				st.lock, st.locked = lock, token
+			}
+			return rec, nil
+		case !errors.Is(err, ErrLocked):
+			return nil, fmt.Errorf("%w: %w", ErrLoad, err)
+		case time.Now().Add(pause).After(deadline):
+			return nil, fmt.Errorf("%w: waited %v for the session's lock", ErrLocked, m.o.LockWait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", ErrLocked, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
+}
+
+// unlock releases the session lock the request holds, if any.
+func (st *state) unlock() {
+	if st.lock == "" {
+		return
+	}
+	st.detached.Context = st.req.Context()
+	if err := st.m.d.(Locker).Unlock(&st.detached, st.m.o.Name, st.locked, st.lock); err != nil {
+		st.m.o.Logger.Warn("sessgen: releasing a session lock failed; it expires by itself", "err", err)
+	}
+	st.lock = ""
+}
+
 // loadedSession returns the request's session, or nil if it was not
 // loaded (or failed to load).
 func (st *state) loadedSession() *Session {
@@ -203,5 +265,6 @@ func (st *state) loadedSession() *Session {
 }
 
 func (m *Manager) expired(rec *Record, now time.Time) bool {
-	return now.Sub(rec.Active) >= m.o.IdleTimeout || now.Sub(rec.Created) >= m.o.Lifetime
+	idle, lifetime := m.timeouts(rec)
+	return now.Sub(rec.Active) >= idle || now.Sub(rec.Created) >= lifetime
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -39,10 +40,25 @@ type Options struct {
 	// Lifetime ends a session this long after it was issued, however active.
 	// Default 24h.
 	Lifetime time.Duration
+	// PersistIdleTimeout and PersistLifetime replace IdleTimeout and
+	// Lifetime for sessions whose cookie persists (Persist, or
+	// Session.SetPersist(true): "remember me"), which users expect to last
+	// longer. Default: IdleTimeout and Lifetime.
+	PersistIdleTimeout time.Duration
+	PersistLifetime    time.Duration
 	// TouchInterval is how stale the recorded last activity may get before a
 	// read-only request writes it again. The idle timeout is exact to within
 	// this interval. Default: 1 minute, or IdleTimeout/2 if that is shorter.
 	TouchInterval time.Duration
+
+	// LockWait bounds how long a request through [Manager.Exclusive]
+	// waits for its session's lock before it fails with [ErrLocked].
+	// Default 5s.
+	LockWait time.Duration
+	// LockTTL is how long an Exclusive request's lock lasts at most: a
+	// server that crashed while holding one blocks its session no longer.
+	// A request that runs longer loses the lock's protection. Default 30s.
+	LockTTL time.Duration
 
 	// ErrorHandler answers a request whose session could not be saved, and
 	// is told about errors after the response was committed (then w
@@ -91,8 +107,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Partitioned && o.Insecure {
 		return o, fmt.Errorf("%w: Partitioned requires a Secure cookie (Insecure is set)", ErrInvalidOptions)
 	}
-	if o.IdleTimeout < 0 || o.Lifetime < 0 || o.TouchInterval < 0 {
-		return o, fmt.Errorf("%w: IdleTimeout, Lifetime and TouchInterval must not be negative", ErrInvalidOptions)
+	if o.IdleTimeout < 0 || o.Lifetime < 0 || o.TouchInterval < 0 || o.PersistIdleTimeout < 0 || o.PersistLifetime < 0 ||
+		o.LockWait < 0 || o.LockTTL < 0 {
+		return o, fmt.Errorf("%w: durations must not be negative", ErrInvalidOptions)
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = time.Hour
@@ -100,10 +117,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Lifetime == 0 {
 		o.Lifetime = 24 * time.Hour
 	}
+	o.PersistIdleTimeout = cmp.Or(o.PersistIdleTimeout, o.IdleTimeout)
+	o.PersistLifetime = cmp.Or(o.PersistLifetime, o.Lifetime)
 	if o.TouchInterval == 0 {
-		o.TouchInterval = min(time.Minute, o.IdleTimeout/2)
+		o.TouchInterval = min(time.Minute, o.IdleTimeout/2, o.PersistIdleTimeout/2)
 	}
-	if o.TouchInterval >= o.IdleTimeout {
+	o.LockWait = cmp.Or(o.LockWait, 5*time.Second)
+	o.LockTTL = cmp.Or(o.LockTTL, 30*time.Second)
+	if o.TouchInterval >= min(o.IdleTimeout, o.PersistIdleTimeout) {
 		return o, fmt.Errorf("%w: TouchInterval %v must be shorter than IdleTimeout %v", ErrInvalidOptions, o.TouchInterval, o.IdleTimeout)
 	}
 	if o.Logger == nil {

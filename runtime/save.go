@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,20 +46,28 @@ func (st *state) save(headers bool) error {
 			return fmt.Errorf("%w: the session needs a new cookie", ErrHeadersWritten)
 		}
 	}
+	if n := len(sess.rec.Owner); n > MaxOwnerLen {
+		return fmt.Errorf("sessgen: the session's owner has %d bytes; owners have at most %d", n, MaxOwnerLen)
+	}
 	created := sess.rec.Created
 	if created.IsZero() || !sess.stored {
 		created = now
 		sess.rec.Created = now
 	}
-	expires := now.Add(m.o.IdleTimeout)
-	if end := created.Add(m.o.Lifetime); end.Before(expires) {
-		expires = end
+	idle, lifetime := m.timeouts(&sess.rec)
+	expires, deadline := now.Add(idle), created.Add(lifetime)
+	if deadline.Before(expires) {
+		expires = deadline
 	}
-	rec, ch := sess.prepareLocked(now, expires)
+	rec, ch := sess.prepareLocked(now, expires, deadline)
+	ch.Unlock = st.lock
 	// Neither a client that went away nor a handler's deadline may cut the
 	// save of what the request did short: drivers bound it themselves.
 	st.detached.Context = st.req.Context()
 	token, err := m.d.Save(&st.detached, m.o.Name, rec, ch)
+	if err == nil || errors.Is(err, ErrSessionGone) {
+		st.lock = "" // released with the save, or gone with the session
+	}
 	if errors.Is(err, ErrSessionGone) {
 		st.gone = true
 		m.o.Logger.Info("sessgen: a request's session changes were dropped: the session ended meanwhile", "err", err)
@@ -95,6 +104,15 @@ func (m *Manager) persists(rec *Record) bool {
 	return rec.Persist > 0 || rec.Persist == 0 && m.o.Persist
 }
 
+// timeouts returns the idle timeout and the lifetime of rec: those of a
+// persistent session if its cookie persists.
+func (m *Manager) timeouts(rec *Record) (idle, lifetime time.Duration) {
+	if m.persists(rec) {
+		return m.o.PersistIdleTimeout, m.o.PersistLifetime
+	}
+	return m.o.IdleTimeout, m.o.Lifetime
+}
+
 // dirtyLocked reports whether saving would change what is stored.
 func (s *Session) dirtyLocked() bool {
 	return s.changedLocked() || s.rec.Stale || s.oldID != ""
@@ -122,20 +140,25 @@ func (s *Session) emptyLocked() bool {
 
 // prepareLocked builds the record to save and what changed, and sets the
 // activity and expiry times.
-func (s *Session) prepareLocked(now, expires time.Time) (*Record, *Changes) {
+func (s *Session) prepareLocked(now, expires, deadline time.Time) (*Record, *Changes) {
 	rec := &s.save
 	*rec = s.rec
 	rec.Active = now
-	rec.Expires = expires
+	rec.Expires, rec.Deadline = expires, deadline
 	if rec.Created.IsZero() {
 		rec.Created = now
 	}
 	rec.ID = s.id()
 	ch := &s.saveCh
 	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored,
-		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0]}
+		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0], DataAdd: ch.DataAdd[:0]}
+	ch.Account, ch.OldOwner, ch.OldHandle = s.meta, s.loadedOwner, s.loadedHandle
+	ch.Reindex = rec.Owner != s.loadedOwner || rec.Handle != s.loadedHandle || s.oldID != "" && (rec.Owner != "" || s.loadedOwner != "")
 	for _, k := range s.changed {
-		if _, ok := rec.Data[k]; ok {
+		if inc, ok := s.adds[k]; ok && s.stored && !ch.Whole() {
+			inc.Key = k
+			ch.DataAdd = append(ch.DataAdd, inc)
+		} else if _, ok := rec.Data[k]; ok {
 			ch.DataSet = append(ch.DataSet, k)
 		} else {
 			ch.DataDel = append(ch.DataDel, k)
@@ -161,6 +184,7 @@ func (s *Session) prepareLocked(now, expires time.Time) (*Record, *Changes) {
 	slices.Sort(ch.DataDel)
 	slices.Sort(ch.FlashSet)
 	slices.Sort(ch.FlashDel)
+	slices.SortFunc(ch.DataAdd, func(a, b Increment) int { return strings.Compare(a.Key, b.Key) })
 	return rec, ch
 }
 
@@ -173,7 +197,8 @@ func (s *Session) savedLocked(rec *Record, token string) {
 	if !s.stored {
 		s.rec.ID = "" // a later save is a new session
 	}
-	s.changed, s.changedSet = nil, nil
+	s.changed, s.changedSet, s.adds = nil, nil, nil
+	s.loadedOwner, s.loadedHandle = s.rec.Owner, s.rec.Handle
 	s.cleared = false
 	s.oldID = ""
 	s.aged = false

@@ -24,6 +24,12 @@ type Session struct {
 	// changedSet indexes changed once it is long, so that marking a key
 	// stays O(1) however many keys one request changes.
 	changedSet map[string]struct{}
+	// adds holds what Add added to keys this request did not otherwise set
+	// or delete: the save sends them as increments (Changes.DataAdd).
+	adds map[string]Increment
+	// loadedOwner and loadedHandle are what the store holds, to tell the
+	// driver when its owner index must change.
+	loadedOwner, loadedHandle string
 	// save and saveCh are what prepareLocked hands the driver; kept here so
 	// that a save allocates neither.
 	save    Record
@@ -61,6 +67,7 @@ func logTo(logger *slog.Logger) func(error) {
 // load makes the zero Session s hold a record a driver loaded.
 func (s *Session) load(rec *Record) {
 	s.rec, s.stored = *rec, true
+	s.loadedOwner, s.loadedHandle = rec.Owner, rec.Handle
 	if len(rec.Flash) > 0 {
 		s.flash = make(map[string]flashEntry, len(rec.Flash))
 		for k, v := range rec.Flash {
@@ -109,11 +116,45 @@ func (s *Session) Set(key string, b []byte) {
 }
 
 func (s *Session) setLocked(key string, b []byte) {
+	s.putLocked(key, b)
+	delete(s.adds, key)
+}
+
+// putLocked stores b under key and marks the key changed.
+func (s *Session) putLocked(key string, b []byte) {
 	if s.rec.Data == nil {
 		s.rec.Data = make(map[string][]byte, 4)
 	}
 	s.rec.Data[key] = b
 	s.markLocked(key)
+}
+
+// addLocked stores b, the sum that [Add] computed, under key. Unless this
+// request set or deleted the key, it also records inc, so that the save
+// applies the addition to what the store holds by then.
+func (s *Session) addLocked(key string, b []byte, inc Increment) {
+	if s.isChangedLocked(key) {
+		if prev, ok := s.adds[key]; ok {
+			inc.By += prev.By
+		} else {
+			s.putLocked(key, b) // set or deleted here: stays absolute
+			return
+		}
+	}
+	s.putLocked(key, b)
+	if s.adds == nil {
+		s.adds = make(map[string]Increment, 1)
+	}
+	s.adds[key] = inc
+}
+
+// isChangedLocked reports whether key was set or deleted since the load.
+func (s *Session) isChangedLocked(key string) bool {
+	if s.changedSet != nil {
+		_, ok := s.changedSet[key]
+		return ok
+	}
+	return slices.Contains(s.changed, key)
 }
 
 // indexAt is how many changed keys a linear search goes through before
@@ -153,6 +194,7 @@ func (s *Session) deleteLocked(key string) {
 		delete(s.rec.Data, key)
 		s.markLocked(key)
 	}
+	delete(s.adds, key)
 }
 
 // Rename moves a value stored under an old name of the data key: when key
@@ -199,22 +241,6 @@ func (s *Session) Pull(key string) ([]byte, bool) {
 	v, ok := s.rec.Data[key]
 	s.deleteLocked(key)
 	return v, ok
-}
-
-// update calls fn with the data key's current bytes (nil, false when
-// absent) while holding the session's lock, and stores what fn returns
-// unless fn returns an error. It is how [Add] stays atomic within a
-// request. old is read-only, and fn must not call methods of s.
-func (s *Session) update(key string, fn func(old []byte, ok bool) ([]byte, error)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, ok := s.rec.Data[key]
-	b, err := fn(old, ok)
-	if err != nil {
-		return err
-	}
-	s.setLocked(key, b)
-	return nil
 }
 
 // Flashed returns the msgpack bytes of the flash key, if it is readable in
@@ -302,7 +328,7 @@ func (s *Session) Reset() {
 func (s *Session) resetLocked() {
 	s.rec.Data = nil
 	s.flash = nil
-	s.changed, s.changedSet = nil, nil
+	s.changed, s.changedSet, s.adds = nil, nil, nil
 	s.cleared = true
 	s.flashed = true
 	s.clearAccountLocked()

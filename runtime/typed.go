@@ -1,5 +1,7 @@
 package runtime
 
+import "unsafe"
+
 // Lookup returns the data key's value decoded as T. A value that does not
 // decode is reported once through the manager's error log and reads as
 // absent.
@@ -70,25 +72,34 @@ type Integer interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr
 }
 
-// Add adds by to the integer under the data key and returns the sum. A
-// missing value, or one that no longer decodes, counts as 0. The read and
-// the write happen under the session's lock. Overflow wraps, as Go's + does.
+// Add adds by to the integer under the data key and returns the sum as
+// this request sees it: a missing value, or one that no longer decodes,
+// counts as 0, and overflow wraps, as Go's + does. On drivers that merge
+// concurrent requests (memory, Redis) the addition reaches the store as an
+// [Increment] applied at save time to what the store then holds, so that
+// concurrent requests adding to one key lose nothing; a request that sets
+// or deletes the key, before or after adding to it, stores its own result.
 func Add[T Integer](s *Session, key string, by T, c Codec[T]) T {
-	var sum T
+	s.mu.Lock()
+	var cur T
 	var decErr error
-	err := s.update(key, func(old []byte, ok bool) ([]byte, error) {
-		var cur T
-		if ok {
-			cur, decErr = Decode(c, old)
+	if old, ok := s.rec.Data[key]; ok {
+		if cur, decErr = Decode(c, old); decErr != nil {
+			cur = 0
 		}
-		sum = cur + by
-		return Encode(c, sum)
-	})
+	}
+	sum := cur + by
+	b, encErr := Encode(c, sum)
+	if encErr == nil {
+		var zero T
+		s.addLocked(key, b, Increment{By: uint64(by), Bits: int(unsafe.Sizeof(zero)) * 8, Signed: zero-1 < zero})
+	}
+	s.mu.Unlock()
 	if decErr != nil {
 		s.reportError(key, decErr)
 	}
-	if err != nil {
-		s.reportError(key, err)
+	if encErr != nil {
+		s.reportError(key, encErr)
 	}
 	return sum
 }

@@ -91,6 +91,7 @@ func (st *state) commit() bool {
 	}
 	st.committed = true
 	err := st.save(true)
+	st.unlock() // the response is committed: the next request may go
 	h := st.rw.Header()
 	if err != nil {
 		st.failed = true
