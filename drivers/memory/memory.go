@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,22 +29,28 @@ type Options struct {
 }
 
 // Driver keeps sessions in a map. The zero value is not usable; call [New]
-// or [NewWithOptions]. It is safe for concurrent use.
+// or [NewWithOptions]. It is safe for concurrent use. It merges concurrent
+// requests' changes key by key, applies increments atomically, locks
+// sessions for runtime.Manager.Exclusive, and indexes sessions by owner
+// for runtime.Manager.Sessions and Revoke.
 type Driver struct {
 	mu        sync.Mutex
 	sessions  map[string]*entry
-	lru       entry // the ring of entries: lru.next is the most recently used
+	owners    map[string]map[string]*entry // owner → session ID → entry
+	lru       entry                        // the ring of entries: lru.next is the most recently used
 	bytes     int64
 	max       int64
 	now       func() time.Time
 	lastSweep time.Time
 }
 
-// An entry is a stored session and its place in the LRU ring.
+// An entry is a stored session, its place in the LRU ring and its lock.
 type entry struct {
 	rec        runtime.Record
 	size       int64
 	prev, next *entry
+	lock       string    // the token of the request holding the session's lock, or ""
+	lockedTill time.Time // when that lock expires
 }
 
 // Estimated overheads of what the driver stores, in bytes.
@@ -68,7 +75,8 @@ func NewWithOptions(o Options) *Driver {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	d := &Driver{sessions: make(map[string]*entry), max: o.MaxBytes, now: o.Clock, lastSweep: o.Clock()}
+	d := &Driver{sessions: make(map[string]*entry), owners: make(map[string]map[string]*entry), max: o.MaxBytes, now: o.Clock,
+		lastSweep: o.Clock()}
 	d.lru.prev, d.lru.next = &d.lru, &d.lru
 	return d
 }
@@ -81,19 +89,64 @@ func (d *Driver) Load(_ context.Context, _, token string) (*runtime.Record, erro
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	e, ok := d.sessions[token]
-	if !ok {
+	e := d.live(token)
+	if e == nil {
 		return nil, nil
+	}
+	return e.copy(), nil
+}
+
+// live returns the unexpired entry of the session id, marked as used, or
+// nil.
+func (d *Driver) live(id string) *entry {
+	e, ok := d.sessions[id]
+	if !ok {
+		return nil
 	}
 	if !d.now().Before(e.rec.Expires) {
 		d.remove(e)
-		return nil, nil
+		return nil
 	}
-	d.use(e)
+	d.unlink(e)
+	d.link(e)
+	return e
+}
+
+func (e *entry) copy() *runtime.Record {
 	cp := e.rec
 	cp.Data = maps.Clone(e.rec.Data)
 	cp.Flash = maps.Clone(e.rec.Flash)
-	return &cp, nil
+	return &cp
+}
+
+// LoadLocked is Load that also takes the session's lock for ttl, or
+// fails with runtime.ErrLocked while another request holds it.
+func (d *Driver) LoadLocked(_ context.Context, _, token, lock string, ttl time.Duration) (*runtime.Record, error) {
+	if !runtime.ValidID(token) {
+		return nil, nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e := d.live(token)
+	if e == nil {
+		return nil, nil
+	}
+	now := d.now()
+	if e.lock != "" && e.lock != lock && now.Before(e.lockedTill) {
+		return nil, fmt.Errorf("memory: %w", runtime.ErrLocked)
+	}
+	e.lock, e.lockedTill = lock, now.Add(ttl)
+	return e.copy(), nil
+}
+
+// Unlock releases the session's lock if lock holds it.
+func (d *Driver) Unlock(_ context.Context, _, token, lock string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.sessions[token]; ok && e.lock == lock {
+		e.lock = ""
+	}
+	return nil
 }
 
 // Save stores the changes, merging them into what is stored so that
@@ -111,34 +164,33 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 	if ch.OldID != "" {
 		loadedID = ch.OldID
 	}
-	if _, ok := d.sessions[loadedID]; !ok && !ch.New {
+	loaded, ok := d.sessions[loadedID]
+	if !ok && !ch.New {
 		return "", fmt.Errorf("memory: session %.8s…: %w", loadedID, runtime.ErrSessionGone)
+	}
+	if ok && loaded.lock == ch.Unlock {
+		loaded.lock = ""
 	}
 	if old, ok := d.sessions[ch.OldID]; ok {
 		d.remove(old)
 	}
 	e, ok := d.sessions[rec.ID]
+	if ok {
+		d.remove(e) // put back below, under its new owner
+	}
 	if !ok || ch.Whole() {
-		if ok {
-			d.remove(e)
-		}
 		e = &entry{rec: runtime.Record{ID: rec.ID, Data: map[string][]byte{}, Flash: map[string][]byte{}}}
 		ch = wholeChanges(rec, ch)
-	} else {
-		d.unlink(e)
 	}
 	apply(&e.rec, rec, ch)
 	if len(e.rec.Data) == 0 && len(e.rec.Flash) == 0 && e.rec.Owner == "" {
-		delete(d.sessions, rec.ID)
 		return "", nil
 	}
 	e.size = size(&e.rec)
 	if e.size > d.max {
-		delete(d.sessions, rec.ID)
 		return "", fmt.Errorf("memory: a session of about %d bytes exceeds MaxBytes (%d)", e.size, d.max)
 	}
-	d.sessions[rec.ID] = e
-	d.link(e)
+	d.put(e)
 	for d.bytes > d.max {
 		d.remove(d.lru.prev) // the least recently used
 	}
@@ -158,6 +210,9 @@ func apply(cur, rec *runtime.Record, ch *runtime.Changes) {
 	}
 	for _, k := range ch.FlashDel {
 		delete(cur.Flash, k)
+	}
+	for _, inc := range ch.DataAdd {
+		cur.Data[inc.Key] = inc.Apply(cur.Data[inc.Key])
 	}
 	cur.Created, cur.Active, cur.Expires = rec.Created, rec.Active, rec.Expires
 	cur.Owner, cur.Handle, cur.Device, cur.Persist = rec.Owner, rec.Handle, rec.Device, rec.Persist
@@ -200,16 +255,59 @@ func (d *Driver) unlink(e *entry) {
 	d.bytes -= e.size
 }
 
-// use moves e to the front of the ring.
-func (d *Driver) use(e *entry) {
-	d.unlink(e)
+// put stores e as the most recently used entry, indexed by its owner.
+func (d *Driver) put(e *entry) {
+	d.sessions[e.rec.ID] = e
 	d.link(e)
+	if o := e.rec.Owner; o != "" {
+		if d.owners[o] == nil {
+			d.owners[o] = make(map[string]*entry, 1)
+		}
+		d.owners[o][e.rec.ID] = e
+	}
 }
 
 // remove forgets e.
 func (d *Driver) remove(e *entry) {
 	d.unlink(e)
 	delete(d.sessions, e.rec.ID)
+	if o := e.rec.Owner; o != "" {
+		delete(d.owners[o], e.rec.ID)
+		if len(d.owners[o]) == 0 {
+			delete(d.owners, o)
+		}
+	}
+}
+
+// Sessions returns the records of the owner's sessions, without values.
+func (d *Driver) Sessions(_ context.Context, owner string) ([]*runtime.Record, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	list := make([]*runtime.Record, 0, len(d.owners[owner]))
+	for _, e := range d.owners[owner] {
+		rec := e.rec
+		rec.Data, rec.Flash = nil, nil
+		list = append(list, &rec)
+	}
+	return list, nil
+}
+
+// Revoke removes the owner's sessions named by handles (all of them when
+// handles is empty) but the one whose ID is except.
+func (d *Driver) Revoke(_ context.Context, owner string, handles []string, except string) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for id, e := range d.owners[owner] {
+		if id == except || len(handles) > 0 && !slices.Contains(handles, e.rec.Handle) {
+			continue
+		}
+		if d.now().Before(e.rec.Expires) {
+			n++
+		}
+		d.remove(e)
+	}
+	return n, nil
 }
 
 // Sweep removes expired records and returns how many it removed.

@@ -157,3 +157,7 @@ func TestUseKeepsASessionFromEviction(t *testing.T) {
 		t.Error("a session larger than MaxBytes was stored")
 	}
 }
+
+func TestServerSide(t *testing.T) {
+	sessiontest.RunServerSide(t, func(*testing.T) runtime.Driver { return memory.New() })
+}
