@@ -6,14 +6,20 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// LoadScript loads the save script into every master c reaches, so that
-// tests counting round trips see no NOSCRIPT fallback on a node the script
-// has not reached yet.
+// LoadScript loads the driver's scripts into every master c reaches, so
+// that tests counting round trips see no NOSCRIPT fallback on a node a
+// script has not reached yet.
 func LoadScript(ctx context.Context, c goredis.UniversalClient) error {
-	if cc, ok := c.(*goredis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error {
-			return saveScript.Load(ctx, m).Err()
-		})
+	load := func(ctx context.Context, c goredis.Scripter) error {
+		for _, s := range []*goredis.Script{saveScript, indexScript, lockScript, unlockScript} {
+			if err := s.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return saveScript.Load(ctx, c).Err()
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error { return load(ctx, m) })
+	}
+	return load(ctx, c)
 }

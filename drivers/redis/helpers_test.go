@@ -103,7 +103,14 @@ func newClusterClient(t testing.TB, cl *redistest.Cluster) (*goredis.ClusterClie
 
 func newDriver(t testing.TB, c goredis.UniversalClient) *redis.Driver {
 	t.Helper()
-	d, err := redis.New(c, redis.Options{Namespace: "test"})
+	return newDriverIn(t, c, "test")
+}
+
+// newDriverIn is newDriver in a namespace of its own, for tests whose keys
+// (owner indexes) must not meet another test's.
+func newDriverIn(t testing.TB, c goredis.UniversalClient, namespace string) *redis.Driver {
+	t.Helper()
+	d, err := redis.New(c, redis.Options{Namespace: strings.NewReplacer("{", "(", "}", ")").Replace(namespace)})
 	if err != nil {
 		t.Fatal(err)
 	}

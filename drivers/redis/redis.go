@@ -43,6 +43,7 @@ type Options struct {
 // back after an outage.
 type Driver struct {
 	c       goredis.UniversalClient
+	ns      string // the namespace
 	prefix  string // "<namespace>:session:"
 	timeout time.Duration
 	// single is true when every key lives on one server, so a script may
@@ -52,10 +53,15 @@ type Driver struct {
 
 // Field names in a session's hash.
 const (
-	fieldCreated = "c"
-	fieldActive  = "a"
-	dataPrefix   = "d:"
-	flashPrefix  = "f:"
+	fieldCreated = "c"  // creation time, Unix nanoseconds
+	fieldActive  = "a"  // last recorded activity, Unix nanoseconds
+	fieldOwner   = "o"  // the owner, if any
+	fieldHandle  = "h"  // the handle, while there is an owner
+	fieldDevice  = "v"  // the device label, if any
+	fieldPersist = "p"  // "1" or "-1": the session's persistence choice, if any
+	fieldLock    = "l"  // "<token>:<expiry in ms>": the lock of an Exclusive request
+	dataPrefix   = "d:" // followed by a data key: its msgpack value
+	flashPrefix  = "f:" // followed by a flash key: its msgpack value
 )
 
 // New returns a driver that stores sessions through client, which may be a
@@ -84,7 +90,7 @@ func New(client goredis.UniversalClient, opts Options) (*Driver, error) {
 	// See the package documentation: only a *goredis.Client is taken for a
 	// single server.
 	_, single := client.(*goredis.Client)
-	return &Driver{c: client, prefix: ns + ":session:", timeout: opts.Timeout, single: single}, nil
+	return &Driver{c: client, ns: ns, prefix: ns + ":session:", timeout: opts.Timeout, single: single}, nil
 }
 
 // contextTimeouts reports whether client applies context deadlines to its
@@ -111,16 +117,21 @@ func (d *Driver) Load(ctx context.Context, _, token string) (*runtime.Record, er
 	if !runtime.ValidID(token) {
 		return nil, nil
 	}
-	if d.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.timeout)
-		defer cancel()
-	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
 	m, err := d.c.HGetAll(ctx, d.Key(token)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("sessgen/redis: loading session: HGETALL: %w", err)
 	}
 	return decode(token, m), nil
+}
+
+// bound returns ctx bounded by Options.Timeout, if one is set.
+func (d *Driver) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.timeout > 0 {
+		return context.WithTimeout(ctx, d.timeout)
+	}
+	return ctx, func() {}
 }
 
 // decode builds a record from a session hash, or returns nil when the hash
@@ -135,7 +146,16 @@ func decode(id string, m map[string]string) *runtime.Record {
 	if !ok {
 		active = created
 	}
-	rec := &runtime.Record{ID: id, Created: created, Active: active}
+	rec := &runtime.Record{ID: id, Created: created, Active: active, Owner: m[fieldOwner], Device: m[fieldDevice]}
+	if rec.Owner != "" {
+		rec.Handle = m[fieldHandle]
+	}
+	switch m[fieldPersist] {
+	case "1":
+		rec.Persist = 1
+	case "-1":
+		rec.Persist = -1
+	}
 	for k, v := range m {
 		switch {
 		case strings.HasPrefix(k, dataPrefix):
@@ -195,195 +215,4 @@ func parseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, n), true
-}
-
-// Save writes what changed and returns the session ID as the cookie value,
-// or "" when the session ended up empty and its hash was deleted. When the
-// session was loaded (ch.New is false) and its hash is gone by the time the
-// write runs, nothing is written and the error wraps runtime.ErrSessionGone.
-// See the package documentation for the commands and round trips.
-func (d *Driver) Save(ctx context.Context, _ string, rec *runtime.Record, ch *runtime.Changes) (string, error) {
-	if !runtime.ValidID(rec.ID) {
-		return "", errors.New("sessgen/redis: saving session: malformed session ID")
-	}
-	if d.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.timeout)
-		defer cancel()
-	}
-	key := d.Key(rec.ID)
-	ttl := rec.Expires.Sub(rec.Active)
-	if !ch.Whole() && ttl >= time.Millisecond {
-		return d.update(ctx, key, rec, ch, ttl)
-	}
-	var old string // the key to destroy, if any
-	if ch.OldID != "" && ch.OldID != rec.ID && runtime.ValidID(ch.OldID) {
-		old = d.Key(ch.OldID)
-	}
-	return d.replace(ctx, key, old, rec, !ch.New, ttl)
-}
-
-// Modes of saveScript, its ARGV[2].
-const (
-	modeNew     = "n" // apply changes to a session saved for the first time
-	modeUpdate  = "u" // apply changes to a loaded session, if it still exists
-	modeFresh   = "w" // delete KEYS (the hash and the old ID's), then write
-	modeReplace = "W" // the same, if the loaded session (KEYS[2], else KEYS[1]) still exists
-)
-
-// Results of saveScript.
-const (
-	resultGone  = -1 // the loaded session no longer existed: nothing written
-	resultEmpty = 0  // no value left: the hash is deleted
-	resultSaved = 1  // the hash holds the session, with its TTL refreshed
-)
-
-// saveScript writes a session, atomically and in one round trip (EVALSHA;
-// go-redis falls back to EVAL once after a server restart).
-//
-// KEYS[1] is the session's hash; KEYS[2], only on a single server, is the
-// hash of the session's previous ID, to delete. ARGV[1] is the TTL in
-// milliseconds, ARGV[2] the mode (modeNew...), ARGV[3] the number n of
-// fields to delete, ARGV[4..3+n] those fields, and the rest field-value
-// pairs to set.
-//
-// In the guarded modes (modeUpdate, modeReplace) the script writes nothing
-// and returns -1 when the loaded session's hash has no creation time: it was
-// logged out, regenerated or expired meanwhile, and a slow request must not
-// bring it back. The whole-record modes delete KEYS before writing, so that
-// Reset and Invalidate remove whatever existed when they ran. A hash left
-// with no more than its two metadata fields (or none) is deleted and the
-// script returns 0; otherwise it refreshes the TTL and returns 1.
-//
-// HDEL and HSET take at most 1000 arguments each: Lua's unpack cannot
-// return more than about 8000 values.
-var saveScript = goredis.NewScript(`
-local key, mode, n = KEYS[1], ARGV[2], tonumber(ARGV[3])
-if (mode == 'u' or mode == 'W') and redis.call('HEXISTS', KEYS[2] or key, 'c') == 0 then
-	return -1
-end
-if mode == 'w' or mode == 'W' then
-	redis.call('DEL', unpack(KEYS))
-end
-local last = 3 + n
-for i = 4, last, 1000 do
-	redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, last)))
-end
-last = #ARGV
-for i = 4 + n, last, 1000 do
-	redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, last)))
-end
-if redis.call('HLEN', key) <= 2 then
-	redis.call('DEL', key)
-	return 0
-end
-redis.call('PEXPIRE', key, ARGV[1])
-return 1
-`)
-
-// errGone is what Save returns when the loaded session's hash is gone.
-var errGone = fmt.Errorf("sessgen/redis: saving session: %w", runtime.ErrSessionGone)
-
-// replace writes the whole record, after deleting what the key held, and
-// destroys the old key; it only deletes when the record is empty or out of
-// time. When loaded, it does all that only if the loaded session still
-// exists (under old, or under key when the ID did not change).
-//
-// On a single server this is one script run with both keys. On Cluster the
-// keys may live on different nodes, and a script cannot span nodes: the old
-// key is deleted first (DEL answers whether it existed) and the new one
-// written only if the session was still there. If the second step fails,
-// the session is gone rather than left valid under its old ID: a logout
-// fails closed.
-func (d *Driver) replace(ctx context.Context, key, old string, rec *runtime.Record, loaded bool, ttl time.Duration) (string, error) {
-	keys := []string{key}
-	if old != "" {
-		if d.single {
-			keys = append(keys, old)
-		} else {
-			n, err := d.c.Del(ctx, old).Result()
-			if err != nil {
-				return "", fmt.Errorf("sessgen/redis: deleting the session's previous ID: %w", err)
-			}
-			if n == 0 && loaded {
-				return "", errGone
-			}
-			loaded = false // checked
-		}
-	}
-	write := ttl >= time.Millisecond && (len(rec.Data) > 0 || len(rec.Flash) > 0)
-	if !write && len(keys) == 1 && !loaded {
-		// Nothing stored needs deleting: the new ID was never stored, and
-		// the old key (on Cluster) is already gone.
-		return "", nil
-	}
-	mode := modeFresh
-	if loaded {
-		mode = modeReplace
-	}
-	size := 3
-	if write {
-		size += 4 + 2*(len(rec.Data)+len(rec.Flash))
-	}
-	args := make([]any, 0, size)
-	args = append(args, ttl.Milliseconds(), mode, 0)
-	if write {
-		args = append(args, fieldCreated, rec.Created.UnixNano(), fieldActive, rec.Active.UnixNano())
-		for k, v := range rec.Data {
-			args = append(args, dataField(k), v)
-		}
-		for k, v := range rec.Flash {
-			args = append(args, flashField(k), v)
-		}
-	}
-	return d.run(ctx, keys, args, rec.ID)
-}
-
-// update applies the listed changes with saveScript.
-func (d *Driver) update(ctx context.Context, key string, rec *runtime.Record, ch *runtime.Changes, ttl time.Duration) (string, error) {
-	n := len(ch.DataDel) + len(ch.FlashDel)
-	args := make([]any, 0, 7+n+2*(len(ch.DataSet)+len(ch.FlashSet)))
-	mode := modeUpdate
-	if ch.New {
-		mode = modeNew
-	}
-	args = append(args, ttl.Milliseconds(), mode, n)
-	for _, f := range ch.DataDel {
-		args = append(args, dataField(f))
-	}
-	for _, f := range ch.FlashDel {
-		args = append(args, flashField(f))
-	}
-	args = append(args, fieldActive, rec.Active.UnixNano())
-	if ch.New {
-		args = append(args, fieldCreated, rec.Created.UnixNano())
-	}
-	for _, f := range ch.DataSet {
-		if v, ok := rec.Data[f]; ok {
-			args = append(args, dataField(f), v)
-		}
-	}
-	for _, f := range ch.FlashSet {
-		if v, ok := rec.Flash[f]; ok {
-			args = append(args, flashField(f), v)
-		}
-	}
-	return d.run(ctx, []string{key}, args, rec.ID)
-}
-
-// run runs saveScript and turns its result into Save's.
-func (d *Driver) run(ctx context.Context, keys []string, args []any, id string) (string, error) {
-	res, err := saveScript.Run(ctx, d.c, keys, args...).Int()
-	if err != nil {
-		return "", fmt.Errorf("sessgen/redis: saving session: %w", err)
-	}
-	switch res {
-	case resultSaved:
-		return id, nil
-	case resultEmpty:
-		return "", nil
-	case resultGone:
-		return "", errGone
-	}
-	return "", fmt.Errorf("sessgen/redis: saving session: unexpected script result %d", res)
 }

@@ -1,0 +1,56 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sessgen/sessgen/runtime"
+)
+
+// LoadLocked is Load that also takes the session's lock, in one round trip
+// (lockScript): the lock is a field of the session's hash, holding the
+// request's token and its expiry by the server's clock, so it needs no key
+// of its own and goes with the session when it ends. It fails with an
+// error wrapping runtime.ErrLocked while another request holds the lock.
+func (d *Driver) LoadLocked(ctx context.Context, _, token, lock string, ttl time.Duration) (*runtime.Record, error) {
+	if !runtime.ValidID(token) {
+		return nil, nil
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	res, err := lockScript.Run(ctx, d.c, []string{d.Key(token)}, lock, max(ttl.Milliseconds(), 1)).Result()
+	switch {
+	case err == goredis.Nil:
+		return nil, nil // no such session: nothing to lock
+	case err != nil:
+		return nil, fmt.Errorf("sessgen/redis: loading and locking session: %w", err)
+	}
+	pairs, ok := res.([]any)
+	if !ok {
+		return nil, fmt.Errorf("sessgen/redis: session locked by another request: %w", runtime.ErrLocked)
+	}
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		k, _ := pairs[i].(string)
+		v, _ := pairs[i+1].(string)
+		m[k] = v
+	}
+	return decode(token, m), nil
+}
+
+// Unlock releases the session's lock if lock still holds it. A save
+// releases it too, in the same round trip.
+func (d *Driver) Unlock(ctx context.Context, _, token, lock string) error {
+	if !runtime.ValidID(token) {
+		return nil
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	if err := unlockScript.Run(ctx, d.c, []string{d.Key(token)}, lock).Err(); err != nil {
+		return fmt.Errorf("sessgen/redis: unlocking session: %w", err)
+	}
+	return nil
+}

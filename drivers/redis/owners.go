@@ -1,0 +1,134 @@
+package redis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sessgen/sessgen/runtime"
+)
+
+// indexKey returns the key of owner's index: a sorted set of "<handle>
+// <session ID>" entries scored by each session's deadline (ms). The owner
+// appears only as its SHA-256, so that no owner string (braces, spaces,
+// line breaks, 10 KB) can pin the key to a Cluster slot, reach another key
+// or share an index with another owner; each session also records its
+// owner, which listing checks.
+func (d *Driver) indexKey(owner string) string {
+	sum := sha256.Sum256([]byte(owner))
+	return d.ns + ":owner:" + hex.EncodeToString(sum[:])
+}
+
+// indexed is an owner index entry.
+type indexed struct{ member, handle, id string }
+
+// entries returns owner's index entries, in one round trip.
+func (d *Driver) entries(ctx context.Context, idx string) ([]indexed, error) {
+	members, err := d.c.ZRange(ctx, idx, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("sessgen/redis: reading the owner index: %w", err)
+	}
+	list := make([]indexed, 0, len(members))
+	for _, m := range members {
+		if handle, id, ok := strings.Cut(m, " "); ok && runtime.ValidID(id) {
+			list = append(list, indexed{m, handle, id})
+		}
+	}
+	return list, nil
+}
+
+// Sessions returns the owner's live sessions: one round trip for the
+// index, one pipeline reading every session it lists (on Cluster, one
+// batch per node, sent together), and, when the index holds entries of
+// sessions that ended (by TTL, revocation, or a failure between the steps
+// of a Cluster save), one more to prune them. It never scans the keyspace.
+func (d *Driver) Sessions(ctx context.Context, owner string) ([]*runtime.Record, error) {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	idx := d.indexKey(owner)
+	entries, err := d.entries(ctx, idx)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	cmds := make([]*goredis.SliceCmd, len(entries))
+	_, err = d.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, e := range entries {
+			cmds[i] = p.HMGet(ctx, d.Key(e.id), fieldCreated, fieldActive, fieldOwner, fieldHandle, fieldDevice, fieldPersist)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sessgen/redis: reading the owner's sessions: %w", err)
+	}
+	var list []*runtime.Record
+	var dead []any
+	for i, e := range entries {
+		v := cmds[i].Val()
+		m := make(map[string]string, len(v))
+		for j, f := range []string{fieldCreated, fieldActive, fieldOwner, fieldHandle, fieldDevice, fieldPersist} {
+			if s, ok := v[j].(string); ok {
+				m[f] = s
+			}
+		}
+		rec := decode(e.id, m)
+		if rec == nil || rec.Owner != owner || rec.Handle != e.handle {
+			dead = append(dead, e.member)
+			continue
+		}
+		list = append(list, rec)
+	}
+	if len(dead) > 0 {
+		if err := d.c.ZRem(ctx, idx, dead...).Err(); err != nil {
+			return nil, fmt.Errorf("sessgen/redis: pruning the owner index: %w", err)
+		}
+	}
+	return list, nil
+}
+
+// Revoke deletes the owner's sessions named by handles (all when handles
+// is empty) but the one whose ID is except, then their index entries:
+// three round trips, whatever the number of sessions. A failure between
+// the two leaves entries of ended sessions, which listing prunes.
+func (d *Driver) Revoke(ctx context.Context, owner string, handles []string, except string) (int, error) {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	idx := d.indexKey(owner)
+	entries, err := d.entries(ctx, idx)
+	if err != nil {
+		return 0, err
+	}
+	var ended []indexed
+	for _, e := range entries {
+		if e.id != except && (len(handles) == 0 || slices.Contains(handles, e.handle)) {
+			ended = append(ended, e)
+		}
+	}
+	if len(ended) == 0 {
+		return 0, nil
+	}
+	cmds := make([]*goredis.IntCmd, len(ended))
+	_, err = d.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, e := range ended {
+			cmds[i] = p.Del(ctx, d.Key(e.id))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sessgen/redis: deleting the owner's sessions: %w", err)
+	}
+	n := 0
+	members := make([]any, len(ended))
+	for i, e := range ended {
+		n += int(cmds[i].Val())
+		members[i] = e.member
+	}
+	if err := d.c.ZRem(ctx, idx, members...).Err(); err != nil {
+		return n, fmt.Errorf("sessgen/redis: removing revoked sessions from the owner index: %w", err)
+	}
+	return n, nil
+}
