@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -52,17 +53,25 @@ type Harness struct {
 	Client  *http.Client
 	URL     *url.URL
 
-	mu     sync.Mutex
-	step   func(w http.ResponseWriter, s *runtime.Session)
-	errs   []error
 	Status int // status of the last response
+
+	*shared // with the harnesses of other devices (see Device)
+}
+
+// shared is what the harnesses of one server's devices share.
+type shared struct {
+	mu     sync.Mutex
+	driver runtime.Driver
+	step   func(w http.ResponseWriter, s *runtime.Session)
+	reqCtx context.Context // the context of the request running step
+	errs   []error
 }
 
 // NewHarness starts a server for d with opts (Clock and ErrorHandler are
 // set by the harness) and stops it when the test ends.
 func NewHarness(t testing.TB, d runtime.Driver, opts runtime.Options) *Harness {
 	t.Helper()
-	h := &Harness{T: t, Clock: NewClock()}
+	h := &Harness{T: t, Clock: NewClock(), shared: &shared{driver: d}}
 	opts.Clock = h.Clock.Now
 	opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		h.mu.Lock()
@@ -75,7 +84,19 @@ func NewHarness(t testing.TB, d runtime.Driver, opts runtime.Options) *Harness {
 		t.Fatal(err)
 	}
 	h.Manager = m
-	h.Server = httptest.NewTLSServer(m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.Server = httptest.NewUnstartedServer(m.Middleware(h.stepHandler()))
+	h.Server.Config.ErrorLog = log.New(io.Discard, "", 0) // connections cut at Close
+	h.Server.StartTLS()
+	t.Cleanup(h.Server.Close)
+	h.URL, _ = url.Parse(h.Server.URL)
+	jar, _ := cookiejar.New(nil)
+	h.Client = &http.Client{Jar: jar, Transport: h.Server.Client().Transport, Timeout: 10 * time.Second}
+	return h
+}
+
+// stepHandler runs the step of the last Do.
+func (h *Harness) stepHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := runtime.From(r.Context())
 		if err != nil {
 			runtime.ServeError(w, r, err)
@@ -83,16 +104,12 @@ func NewHarness(t testing.TB, d runtime.Driver, opts runtime.Options) *Harness {
 		}
 		h.mu.Lock()
 		step := h.step
+		h.reqCtx = r.Context()
 		h.mu.Unlock()
 		if step != nil {
 			step(w, s)
 		}
-	})))
-	t.Cleanup(h.Server.Close)
-	h.URL, _ = url.Parse(h.Server.URL)
-	jar, _ := cookiejar.New(nil)
-	h.Client = &http.Client{Jar: jar, Transport: h.Server.Client().Transport, Timeout: 10 * time.Second}
-	return h
+	})
 }
 
 // Do makes one request whose handler runs step, and returns the response
