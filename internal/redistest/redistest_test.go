@@ -1,6 +1,10 @@
 package redistest
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -48,8 +52,8 @@ func TestPortTakenByAnotherServer(t *testing.T) {
 			args[i] = dir
 		}
 	}
-	other := &Server{Addr: s.Addr, t: t, dir: dir, args: args}
-	if err := other.run(lookPath(t, "redis-server")); err == nil {
+	other := &Server{Addr: s.Addr, t: t, im: s.im, dir: dir, args: args}
+	if err := other.run(s.im.lookPath(t, s.im.server)); err == nil {
 		other.Stop()
 		t.Fatal("run accepted another server's PONG as its own")
 	} else {
@@ -83,4 +87,66 @@ func TestSentinel(t *testing.T) {
 	if err != nil || !strings.HasPrefix(reply, "OK") {
 		t.Fatalf("CKQUORUM: %q, %v", reply, err)
 	}
+}
+
+// TestSelected checks that the server started is the implementation
+// REDISTEST_SERVER selects, and that an unknown selection fails the test.
+func TestSelected(t *testing.T) {
+	im := selected(t)
+	s := Start(t)
+	f, err := info(s.Addr, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hasValkey := f["valkey_version"]
+	if hasValkey != (im.name == "valkey") || !strings.HasPrefix(s.Version, im.name+" ") {
+		t.Errorf("%s=%q started %q (valkey_version present: %v)", EnvServer, os.Getenv(EnvServer), s.Version, hasValkey)
+	}
+	t.Logf("%s=%q: %s", EnvServer, os.Getenv(EnvServer), s.Version)
+
+	t.Setenv(EnvServer, "redsi")
+	ft := &fatalTB{TB: t}
+	done := make(chan struct{})
+	go func() { defer close(done); selected(ft) }()
+	<-done
+	if !strings.Contains(ft.msg, `REDISTEST_SERVER="redsi"`) {
+		t.Errorf("selected with an unknown server: Fatalf(%q), want it to name the variable and value", ft.msg)
+	}
+}
+
+// TestWrongImplementation runs the other implementation's server under
+// the selected one's name, as a compatibility package that installs
+// valkey-server as redis-server does: the test must fail, not report the
+// wrong server as tested.
+func TestWrongImplementation(t *testing.T) {
+	im := selected(t)
+	other := impls["valkey"]
+	if im.name == "valkey" {
+		other = impls["redis"]
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(other.lookPath(t, other.server), filepath.Join(dir, im.server)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ft := &fatalTB{TB: t}
+	done := make(chan struct{})
+	go func() { defer close(done); Start(ft) }()
+	<-done
+	if want := "reports " + other.name; !strings.Contains(ft.msg, want) {
+		t.Errorf("Start with %s running as %s: Fatalf(%q), want it to say %q", other.server, im.server, ft.msg, want)
+	}
+}
+
+// fatalTB records Fatalf and ends the goroutine, as testing does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }
