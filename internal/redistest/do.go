@@ -94,3 +94,9 @@ func waitFor(t testing.TB, deadline time.Time, addr, what string, ok func(reply 
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// waitInfo is [waitFor] on the fields of an INFO section.
+func waitInfo(t testing.TB, deadline time.Time, addr, section, what string, ok func(fields map[string]string) bool) {
+	t.Helper()
+	waitFor(t, deadline, addr, what, func(reply string) bool { return ok(parseInfo(reply)) }, "INFO", section)
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // startTimeout bounds how long a server may take to answer PING, and a
-// cluster to report cluster_state:ok.
+// cluster, replica or Sentinel to reach the state a Start function waits for.
 const startTimeout = 20 * time.Second
 
 // A Server is a server process listening on 127.0.0.1.
@@ -44,6 +44,23 @@ func Start(t testing.TB) *Server {
 	return start(t, t.TempDir(), nil)
 }
 
+// StartReplica starts a server like [Start] that replicates master
+// (--replicaof) and waits until it has loaded the master's dataset and its
+// replication link is up.
+func StartReplica(t testing.TB, master *Server) *Server {
+	t.Helper()
+	host, port, err := net.SplitHostPort(master.Addr)
+	if err != nil {
+		t.Fatalf("redistest: master address %q: %v", master.Addr, err)
+	}
+	s := start(t, t.TempDir(), []string{"--replicaof", host, port})
+	waitInfo(t, time.Now().Add(startTimeout), s.Addr, "replication", "replica of "+master.Addr+" in sync",
+		func(f map[string]string) bool {
+			return f["master_link_status"] == "up" && f["master_sync_in_progress"] == "0"
+		})
+	return s
+}
+
 // start starts a server in dir with extra arguments; extra may use the
 // placeholder "{bus}", replaced by a second free port.
 func start(t testing.TB, dir string, extra []string) *Server {
@@ -61,6 +78,7 @@ func start(t testing.TB, dir string, extra []string) *Server {
 			"--dir", dir,
 			"--save", "",
 			"--appendonly", "no",
+			"--repl-diskless-sync-delay", "0", // a replica syncs at once, not after 5s
 			"--daemonize", "no",
 			"--loglevel", "warning",
 			"--enable-debug-command", "local", // lets tests make the server hang (DEBUG SLEEP)
@@ -169,6 +187,13 @@ func (s *Server) Stop() {
 	}
 	cmd.Process.Kill()
 	<-exited
+}
+
+// running reports whether the server has been started and not stopped.
+func (s *Server) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd != nil
 }
 
 // Restart starts the stopped server again on the same port, with an empty

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartStopRestart(t *testing.T) {
@@ -78,14 +79,60 @@ func TestCluster(t *testing.T) {
 			t.Fatalf("%s: not all slots assigned:\n%s", addr, info)
 		}
 	}
+	// MasterOf names the node that accepts the key: the others redirect.
+	for _, key := range []string{"a", "b", "c", "d"} {
+		m := c.MasterOf(key)
+		for _, s := range c.Servers {
+			_, err := Do(s.Addr, "SET", key, "v")
+			if moved := err != nil && strings.HasPrefix(err.Error(), "MOVED"); moved != (s != m) {
+				t.Errorf("SET %s on %s: %v; MasterOf says %s", key, s.Addr, err, m.Addr)
+			}
+		}
+	}
 }
 
-func TestSentinel(t *testing.T) {
+func TestSlotMaster(t *testing.T) {
+	// CLUSTER NODES after a failover: 127.0.0.1:7001 died and its replica
+	// 127.0.0.1:7004 took over slots 0-5460.
+	nodes := `a1 127.0.0.1:7001@17001 master,fail - 1 1 1 disconnected
+b2 127.0.0.1:7002@17002,host-b myself,master - 0 0 2 connected 5461-10922
+c3 127.0.0.1:7003@17003 master - 0 1 3 connected 10923-16383 [5000->-a1]
+d4 127.0.0.1:7004@17004 master - 0 1 7 connected 0-5460
+e5 127.0.0.1:7005@17005 slave b2 0 1 2 connected
+`
+	for slot, want := range map[int]string{
+		0: "127.0.0.1:7004", 5460: "127.0.0.1:7004", 5461: "127.0.0.1:7002", 16383: "127.0.0.1:7003", 16384: "",
+	} {
+		if got := slotMaster(nodes, slot); got != want {
+			t.Errorf("slotMaster(slot %d) = %q, want %q", slot, got, want)
+		}
+	}
+	if got := slotMaster("a1 127.0.0.1:7001@17001 master,fail? - 1 1 1 connected 0-16383\n", 7); got != "" {
+		t.Errorf("slotMaster took a node suspected to fail: %q", got)
+	}
+}
+
+// TestSentinels checks the deployment a failover needs: a replica in sync,
+// and three Sentinels that know it and each other.
+func TestSentinels(t *testing.T) {
 	master := Start(t)
-	s := StartSentinel(t, "m", master.Addr)
-	reply, err := Do(s.Addr, "SENTINEL", "CKQUORUM", "m")
-	if err != nil || !strings.HasPrefix(reply, "OK") {
-		t.Fatalf("CKQUORUM: %q, %v", reply, err)
+	replica := StartReplica(t, master)
+	if _, err := Do(master.Addr, "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Now().Add(5*time.Second), replica.Addr, "replicated k", func(v string) bool { return v == "v" }, "GET", "k")
+	sentinels := StartSentinels(t, "m", master.Addr, 3)
+	for _, s := range sentinels {
+		reply, err := Do(s.Addr, "SENTINEL", "CKQUORUM", "m")
+		if err != nil || !strings.HasPrefix(reply, "OK 3 usable") {
+			t.Errorf("%s: CKQUORUM: %q, %v; want 3 usable Sentinels", s.Addr, reply, err)
+		}
+		if got, err := SentinelMaster(s.Addr, "m"); got != master.Addr || err != nil {
+			t.Errorf("%s: SentinelMaster = %q, %v; want %s", s.Addr, got, err, master.Addr)
+		}
+	}
+	if _, err := SentinelMaster(sentinels[0].Addr, "other"); err == nil {
+		t.Error("SentinelMaster of an unmonitored name succeeded")
 	}
 }
 
