@@ -26,7 +26,7 @@ func (d *Driver) LoadLocked(ctx context.Context, _, token, lock string, ttl time
 	case err == goredis.Nil:
 		return nil, nil // no such session: nothing to lock
 	case err != nil:
-		return nil, fmt.Errorf("sessgen/redis: loading and locking session: %w", err)
+		return nil, d.fail("loading and locking session", err)
 	}
 	pairs, ok := res.([]any)
 	if !ok {
@@ -50,7 +50,7 @@ func (d *Driver) Unlock(ctx context.Context, _, token, lock string) error {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 	if err := unlockScript.Run(ctx, d.c, []string{d.Key(token)}, lock).Err(); err != nil {
-		return fmt.Errorf("sessgen/redis: unlocking session: %w", err)
+		return d.fail("unlocking session", err)
 	}
 	return nil
 }

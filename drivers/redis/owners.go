@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -31,7 +30,7 @@ type indexed struct{ member, handle, id string }
 func (d *Driver) entries(ctx context.Context, idx string) ([]indexed, error) {
 	members, err := d.c.ZRange(ctx, idx, 0, -1).Result()
 	if err != nil {
-		return nil, fmt.Errorf("sessgen/redis: reading the owner index: %w", err)
+		return nil, d.fail("reading the owner index", err)
 	}
 	list := make([]indexed, 0, len(members))
 	for _, m := range members {
@@ -63,7 +62,7 @@ func (d *Driver) Sessions(ctx context.Context, owner string) ([]*runtime.Record,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sessgen/redis: reading the owner's sessions: %w", err)
+		return nil, d.fail("reading the owner's sessions", err)
 	}
 	var list []*runtime.Record
 	var dead []any
@@ -84,7 +83,7 @@ func (d *Driver) Sessions(ctx context.Context, owner string) ([]*runtime.Record,
 	}
 	if len(dead) > 0 {
 		if err := d.c.ZRem(ctx, idx, dead...).Err(); err != nil {
-			return nil, fmt.Errorf("sessgen/redis: pruning the owner index: %w", err)
+			return nil, d.fail("pruning the owner index", err)
 		}
 	}
 	return list, nil
@@ -119,7 +118,7 @@ func (d *Driver) Revoke(ctx context.Context, owner string, handles []string, exc
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("sessgen/redis: deleting the owner's sessions: %w", err)
+		return 0, d.fail("deleting the owner's sessions", err)
 	}
 	n := 0
 	members := make([]any, len(ended))
@@ -128,7 +127,7 @@ func (d *Driver) Revoke(ctx context.Context, owner string, handles []string, exc
 		members[i] = e.member
 	}
 	if err := d.c.ZRem(ctx, idx, members...).Err(); err != nil {
-		return n, fmt.Errorf("sessgen/redis: removing revoked sessions from the owner index: %w", err)
+		return n, d.fail("removing revoked sessions from the owner index", err)
 	}
 	return n, nil
 }

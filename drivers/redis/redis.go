@@ -121,7 +121,7 @@ func (d *Driver) Load(ctx context.Context, _, token string) (*runtime.Record, er
 	defer cancel()
 	m, err := d.c.HGetAll(ctx, d.Key(token)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("sessgen/redis: loading session: HGETALL: %w", err)
+		return nil, d.fail("loading session: HGETALL", err)
 	}
 	return decode(token, m), nil
 }
@@ -215,4 +215,20 @@ func parseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, n), true
+}
+
+// fail wraps err, the failure of the command doing what. A command that got
+// no reply from Redis (a refused connection, a timeout) also makes a Cluster
+// client reload its slot map: go-redis reloads it on a MOVED reply, or every
+// ClusterOptions.ClusterStateReloadInterval (a minute by default), and until
+// then keeps sending a dead master's slots to the dead master, which sends
+// no MOVED. Without the reload, the sessions on a failed master would fail
+// for up to a minute after its replica took over. go-redis runs one reload
+// at a time.
+func (d *Driver) fail(what string, err error) error {
+	var reply goredis.Error
+	if cc, ok := d.c.(*goredis.ClusterClient); ok && !errors.As(err, &reply) {
+		cc.ReloadState(context.Background())
+	}
+	return fmt.Errorf("sessgen/redis: %s: %w", what, err)
 }

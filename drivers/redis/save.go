@@ -109,13 +109,13 @@ func (s *save) run(ctx context.Context) (string, error) {
 		if s.add != "" {
 			err := indexScript.Run(ctx, d.c, []string{s.addKey}, s.add, s.rec.Deadline.UnixMilli(), s.rec.Active.UnixMilli()).Err()
 			if err != nil {
-				return "", fmt.Errorf("sessgen/redis: indexing the session by owner: %w", err)
+				return "", d.fail("indexing the session by owner", err)
 			}
 		}
 		if s.old != "" {
 			n, err := d.c.Del(ctx, s.old).Result()
 			if err != nil {
-				return "", fmt.Errorf("sessgen/redis: deleting the session's previous ID: %w", err)
+				return "", d.fail("deleting the session's previous ID", err)
 			}
 			if n == 0 && s.loaded {
 				return "", errGone
@@ -126,7 +126,7 @@ func (s *save) run(ctx context.Context) (string, error) {
 		if err == nil && s.del != "" {
 			err = d.c.ZRem(ctx, s.delKey, s.del).Err()
 			if err != nil {
-				err = fmt.Errorf("sessgen/redis: removing the session's previous owner index entry: %w", err)
+				err = d.fail("removing the session's previous owner index entry", err)
 			}
 		}
 		return token, err
@@ -268,7 +268,7 @@ func appendAccountDels(args []any, rec *runtime.Record) []any {
 func (d *Driver) run(ctx context.Context, keys []string, args []any, id string) (string, error) {
 	res, err := saveScript.Run(ctx, d.c, keys, args...).Int()
 	if err != nil {
-		return "", fmt.Errorf("sessgen/redis: saving session: %w", err)
+		return "", d.fail("saving session", err)
 	}
 	switch res {
 	case resultSaved:
