@@ -67,6 +67,22 @@ func TestFailoverSentinel(t *testing.T) {
 	checkPromoted(t, sentinels, replica)
 }
 
+// TestFailoverCluster kills one master of a Cluster of three masters with
+// one replica each, the one the first visitor's session lives on, while 20
+// visitors browse.
+func TestFailoverCluster(t *testing.T) {
+	cl := redistest.StartClusterWithReplicas(t)
+	c := goredis.NewUniversalClient(failFast(&goredis.UniversalOptions{Addrs: cl.Addrs}))
+	tr := startTraffic(serve(t, c))
+	key := tr.app.d.Key(tr.visitors[0].sessionID())
+	victim := cl.MasterOf(key)
+	tr.kill(victim)
+	tr.stop("Cluster", victim.Version)
+	if m := cl.MasterOf(key); m == victim {
+		t.Errorf("%s still serves %s after recovery", victim.Addr, key)
+	}
+}
+
 // TestFailoverLosesUnreplicatedWrites shows what asynchronous replication
 // means for a write acknowledged just before a failover: the replica never
 // got it, so after the failover a session reads as it was before the
