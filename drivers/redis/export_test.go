@@ -23,3 +23,6 @@ func LoadScript(ctx context.Context, c goredis.UniversalClient) error {
 	}
 	return load(ctx, c)
 }
+
+// SaveScriptHash is the SHA-1 of the save script, as EVALSHA names it.
+var SaveScriptHash = saveScript.Hash()
