@@ -2,7 +2,9 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -21,22 +23,22 @@ func (d *Driver) LoadLocked(ctx context.Context, _, token, lock string, ttl time
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
-	res, err := lockScript.Run(ctx, d.c, []string{d.Key(token)}, lock, max(ttl.Milliseconds(), 1)).Result()
+	key, ttlMs := d.Key(token), max(ttl.Milliseconds(), 1)
+	// A typed command reads the reply straight into a map, as HGETALL's
+	// does; Script.Run would box every field and value.
+	cmd := goredis.NewMapStringStringCmd(ctx, "evalsha", lockScript.Hash(), 1, key, lock, ttlMs)
+	if err := d.c.Process(ctx, cmd); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		cmd = goredis.NewMapStringStringCmd(ctx, "eval", lockLua, 1, key, lock, ttlMs)
+		_ = d.c.Process(ctx, cmd)
+	}
+	m, err := cmd.Result()
 	switch {
-	case err == goredis.Nil:
+	case errors.Is(err, goredis.Nil):
 		return nil, nil // no such session: nothing to lock
+	case err != nil && strings.Contains(err.Error(), lockedReply):
+		return nil, fmt.Errorf("sessgen/redis: session locked by another request: %w", runtime.ErrLocked)
 	case err != nil:
 		return nil, d.fail("loading and locking session", err)
-	}
-	pairs, ok := res.([]any)
-	if !ok {
-		return nil, fmt.Errorf("sessgen/redis: session locked by another request: %w", runtime.ErrLocked)
-	}
-	m := make(map[string]string, len(pairs)/2)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		k, _ := pairs[i].(string)
-		v, _ := pairs[i+1].(string)
-		m[k] = v
 	}
 	return decode(token, m), nil
 }

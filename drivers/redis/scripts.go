@@ -190,23 +190,30 @@ index(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 return 1
 `)
 
-// lockScript loads the session hash KEYS[1] and takes its lock for the
-// token ARGV[1] for ARGV[2] ms, by the server's clock (so that a crashed
-// holder's lock expires whatever the application servers' clocks say). It
-// returns the hash's fields and values; 0 when another token holds an
-// unexpired lock; nil when there is no session, which it does not create.
-var lockScript = goredis.NewScript(`
+// lockLua loads the session hash KEYS[1] and takes its lock for the token
+// ARGV[1] for ARGV[2] ms, by the server's clock (so that a crashed holder's
+// lock expires whatever the application servers' clocks say). It returns
+// the hash's fields and values; the error SESSGEN_LOCKED when another token holds
+// an unexpired lock; nil when there is no session, which it does not
+// create.
+const lockLua = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local l = redis.call('HGET', KEYS[1], 'l')
 if l then
 	local token, till = string.match(l, '^(.*):(%d+)$')
-	if token ~= ARGV[1] and till and tonumber(till) > now then return 0 end
+	if token ~= ARGV[1] and till and tonumber(till) > now then return redis.error_reply('SESSGEN_LOCKED') end
 end
 redis.call('HSET', KEYS[1], 'l', ARGV[1] .. ':' .. string.format('%d', now + tonumber(ARGV[2])))
 return redis.call('HGETALL', KEYS[1])
-`)
+`
+
+// lockedReply is lockLua's error when another request holds the lock;
+// the server may prefix it (Redis 7 sends "ERR SESSGEN_LOCKED").
+const lockedReply = "SESSGEN_LOCKED"
+
+var lockScript = goredis.NewScript(lockLua)
 
 // unlockScript releases the lock of the session hash KEYS[1] if the token
 // ARGV[1] holds it.

@@ -31,6 +31,23 @@ var (
 // NewCycle stores the benchmark session through m and returns the cycle
 // that replays it.
 func NewCycle(tb testing.TB, m *runtime.Manager, readOnly bool) *Cycle {
+	write := Store
+	if readOnly {
+		write = Read
+	}
+	return NewCycleOf(tb, m, write, nil)
+}
+
+// The writes a cycle's request makes after its reads.
+const (
+	Store     = iota // store the items again
+	Read             // write nothing
+	Increment        // add 1 to a counter
+)
+
+// NewCycleOf is [NewCycle] whose request makes the given write (Store, Read
+// or Increment), through wrap (Manager.Exclusive, say) if it is not nil.
+func NewCycleOf(tb testing.TB, m *runtime.Manager, write int, wrap func(http.Handler) http.Handler) *Cycle {
 	setup := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := runtime.From(r.Context())
 		if err != nil {
@@ -47,7 +64,7 @@ func NewCycle(tb testing.TB, m *runtime.Manager, readOnly bool) *Cycle {
 		tb.Fatalf("setup request set %d cookies", len(cookies))
 	}
 	c := &Cycle{header: cookies[0].Name + "=" + cookies[0].Value}
-	c.h = m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := runtime.From(r.Context())
 		if err != nil {
 			tb.Fatal(err)
@@ -57,10 +74,17 @@ func NewCycle(tb testing.TB, m *runtime.Manager, readOnly bool) *Cycle {
 		if id != CartID || name != User {
 			tb.Fatalf("session values: %d %q", id, name)
 		}
-		if !readOnly {
+		switch write {
+		case Store:
 			runtime.Store(s, "items", Items, ItemCodec)
+		case Increment:
+			runtime.Add(s, "views", 1, CartCodec)
 		}
-	}))
+	})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	c.h = m.Middleware(h)
 	return c
 }
 
