@@ -78,7 +78,74 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		scenario(t, "localhost", stored)
+		devicesScenario(t, "localhost")
 	})
+}
+
+// devicesScenario signs one user in on three devices (independent browser
+// contexts, each with its own cookies), one of them remembered; the first
+// lists them on its devices page, signs out one, then all the others, and
+// each signed-out device's next page shows it signed out.
+func devicesScenario(t *testing.T, host string) {
+	cfg, err := config.Session()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newServer(cfg, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	a := startBrowser(t, "http://"+net.JoinHostPort(host, u.Port()))
+	b, c := a.newDevice(), a.newDevice()
+	signIn := func(d *browser, remember bool) {
+		d.open("/login")
+		d.do(chromedp.SendKeys(chromedp.ID("user-name"), "grace"))
+		if remember {
+			d.do(chromedp.Click(chromedp.ID("remember")))
+		}
+		d.submit("sign-in", "/")
+		d.wantText("#user", "Signed in as grace")
+	}
+	signIn(a, true)
+	signIn(b, false)
+	signIn(c, false)
+	if ca, cb := a.sessionCookie(), b.sessionCookie(); ca.Session || !cb.Session || ca.Value == cb.Value {
+		t.Errorf("remembered device's cookie is a session cookie: %v; the other's: %v (want persistent, then session)", ca.Session, !cb.Session)
+	}
+
+	a.open("/devices")
+	if n := a.count("#devices tr.other"); n != 2 || !a.present("#current") {
+		t.Fatalf("the devices page lists %d other devices (current marked: %v), want 2", n, a.present("#current"))
+	}
+	a.wantText("#current", "Chrome on Linux")
+	a.screenshot("devices-" + t.Name())
+	a.submit("devices tr.other button.revoke", "/devices") // the first other device
+	a.wantText("#notice", "Signed out 1 other device.")
+	if n := a.count("#devices tr.other"); n != 1 {
+		t.Errorf("after signing out one device, %d others are listed, want 1", n)
+	}
+	// Which one went is the one whose next page shows it signed out.
+	signedOut := func(d *browser) bool {
+		d.open("/")
+		return d.present("#login-link") && !d.present("#user")
+	}
+	if out := []bool{signedOut(b), signedOut(c)}; out[0] == out[1] {
+		t.Fatalf("signed out: device B %v, device C %v; want exactly one", out[0], out[1])
+	}
+	a.open("/devices")
+	a.submit("revoke-others", "/devices")
+	a.wantText("#notice", "Signed out 1 other device.")
+	if n := a.count("#devices tr.other"); n != 0 || !a.present("#current") {
+		t.Errorf("after signing out all others, %d others are listed", n)
+	}
+	if !signedOut(b) || !signedOut(c) {
+		t.Error("a device signed out from another still shows the user signed in")
+	}
+	a.open("/")
+	a.wantText("#user", "Signed in as grace")
 }
 
 // setSessionEnv points config.Session at driver, clearing every other
@@ -289,13 +356,42 @@ func (b *browser) reload() {
 	b.do(chromedp.Reload())
 }
 
-// submit clicks the button with the given id, which posts its form, and
+// newDevice returns another browser of the same Chromium with a browser
+// context of its own: its own cookies, as another device would have.
+func (b *browser) newDevice() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("opening a browser context: %v", err)
+	}
+	return &browser{t: b.t, ctx: ctx, base: b.base}
+}
+
+// count returns how many elements match the CSS selector.
+func (b *browser) count(sel string) int {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// submit clicks the button with the given id (or, when id has a space, the
+// first element matching it as a CSS selector), which posts its form, and
 // waits for the page the redirect leads to, which must be path.
 func (b *browser) submit(id, path string) {
 	b.t.Helper()
 	ctx, cancel := b.step()
 	defer cancel()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID(id)))
+	click := chromedp.Click(chromedp.ID(id))
+	if strings.Contains(id, " ") {
+		click = chromedp.Click(chromedp.CSS("#" + id))
+	}
+	resp, err := chromedp.RunResponse(ctx, click)
 	if err != nil {
 		b.t.Fatalf("clicking #%s: %v", id, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -111,7 +112,10 @@ func (s *shop) loginForm(w http.ResponseWriter, r *http.Request) {
 
 // login serves POST /login. This demo takes any name and no password. The
 // session gets a new ID on sign-in (the old one is destroyed), so an ID
-// planted before sign-in is worth nothing after it; the cart is kept.
+// planted before sign-in is worth nothing after it; the cart is kept. The
+// session is bound to the user, so that it is listed on their devices page,
+// with a label for the browser; "remember me" makes its cookie outlive the
+// browser session.
 func (s *shop) login(w http.ResponseWriter, r *http.Request) {
 	sess, err := ShopSessionFrom(r.Context())
 	if err != nil {
@@ -126,6 +130,10 @@ func (s *shop) login(w http.ResponseWriter, r *http.Request) {
 	}
 	sess.Regenerate()
 	sess.SetUser(user)
+	raw := sess.Raw()
+	raw.SetOwner(user)
+	raw.SetDevice(deviceLabel(r.UserAgent()))
+	raw.SetPersist(r.PostFormValue("remember") == "on")
 	sess.FlashNotice("Welcome, " + user + "!")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -150,4 +158,75 @@ func clip(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:maxInput], "")
+}
+
+// devices serves GET /devices: the signed-in user's sessions, one per
+// device, the current one marked, each other one with a button that signs
+// it out.
+func (s *shop) devices(w http.ResponseWriter, r *http.Request) {
+	sess, err := ShopSessionFrom(r.Context())
+	if err != nil {
+		runtime.ServeError(w, r, err)
+		return
+	}
+	if !sess.HasUser() {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	list, err := s.sessions.Sessions(r.Context(), sess.User())
+	v := view{Title: "Your devices", Devices: list}
+	if errors.Is(err, errors.ErrUnsupported) {
+		v.Unsupported = true // the cookie driver keeps no list of sessions
+	} else if err != nil {
+		runtime.ServeError(w, r, err)
+		return
+	}
+	s.render(w, r, sess, "devices", v)
+}
+
+// revoke serves POST /devices/revoke: it signs out the device whose
+// session handle the form names, or with others=1 every device but this
+// one.
+func (s *shop) revoke(w http.ResponseWriter, r *http.Request) {
+	sess, err := ShopSessionFrom(r.Context())
+	if err != nil {
+		runtime.ServeError(w, r, err)
+		return
+	}
+	if !sess.HasUser() {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	var n int
+	if r.PostFormValue("others") == "1" {
+		n, err = s.sessions.RevokeOthers(r.Context())
+	} else {
+		n, err = s.sessions.Revoke(r.Context(), sess.User(), r.PostFormValue("handle"))
+	}
+	if err != nil {
+		runtime.ServeError(w, r, err)
+		return
+	}
+	sess.FlashNotice(fmt.Sprintf("Signed out %d other %s.", n, map[bool]string{true: "device", false: "devices"}[n == 1]))
+	http.Redirect(w, r, "/devices", http.StatusSeeOther)
+}
+
+// deviceLabel names the browser and system a User-Agent header describes,
+// roughly: "Firefox on Linux".
+func deviceLabel(ua string) string {
+	browser, system := "A browser", "an unknown system"
+	for _, b := range [][2]string{{"Edg/", "Edge"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}} {
+		if strings.Contains(ua, b[0]) {
+			browser = b[1]
+			break
+		}
+	}
+	for _, o := range [][2]string{{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iOS"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"Linux", "Linux"}} {
+		if strings.Contains(ua, o[0]) {
+			system = o[1]
+			break
+		}
+	}
+	return browser + " on " + system
 }

@@ -15,16 +15,18 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// shop holds what the handlers share: the parsed page templates.
+// shop holds what the handlers share: the parsed page templates and the
+// session manager, which lists and signs out a user's devices.
 type shop struct {
-	pages map[string]*template.Template
+	pages    map[string]*template.Template
+	sessions *runtime.Manager
 }
 
 // newServer returns the shop's HTTP handler: its routes behind the session
 // middleware of the driver cfg selects, behind cross-origin protection.
 func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	s := &shop{pages: make(map[string]*template.Template)}
-	for _, name := range []string{"products", "cart", "checkout", "login"} {
+	for _, name := range []string{"products", "cart", "checkout", "login", "devices"} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("shop: %w", err)
@@ -41,6 +43,8 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /devices", s.devices)
+	mux.HandleFunc("POST /devices/revoke", s.revoke)
 
 	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
 	// names another.
@@ -48,6 +52,7 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.sessions = sessions
 	// Every route gets a session; a cross-site form post is refused with
 	// 403 Forbidden before it reaches one.
 	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
@@ -61,6 +66,9 @@ type view struct {
 	Products []Product
 	Lines    []Line
 	Total    string
+
+	Devices     []runtime.SessionInfo // the user's sessions, on the devices page
+	Unsupported bool                  // the driver keeps no list of sessions
 }
 
 // render executes the named page into a buffer and writes it, so that a

@@ -183,3 +183,29 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Error("run with a 5-byte SESSION_SECRET: no error")
 	}
 }
+
+// TestDevicesNeedAServerSideStore: with the cookie driver the devices page
+// says why it cannot list sessions, instead of failing.
+func TestDevicesNeedAServerSideStore(t *testing.T) {
+	srv, c := newTestServer(t)
+	if code, _ := do(t, c, "POST", srv.URL+"/login", url.Values{"user": {"ada"}}, http.Header{"Origin": {srv.URL}}); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	code, body := do(t, c, "GET", srv.URL+"/devices", nil, nil)
+	if code != http.StatusOK || !strings.Contains(body, `id="unsupported"`) {
+		t.Errorf("devices page on the cookie driver: %d\n%s", code, body)
+	}
+}
+
+func TestDeviceLabel(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                    "Firefox on Linux",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/604.1": "Safari on iOS",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0":     "Edge on Windows",
+		"": "A browser on an unknown system",
+	} {
+		if got := deviceLabel(ua); got != want {
+			t.Errorf("deviceLabel(%.40q) = %q, want %q", ua, got, want)
+		}
+	}
+}
