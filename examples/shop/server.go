@@ -34,9 +34,24 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 		s.pages[name] = t
 	}
 
+	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
+	// names another.
+	sessions, err := drivers.NewManager(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = sessions
+
+	// Two tabs adding to the cart at once must not lose an item: on a
+	// server-side store, those requests run one at a time. (A cookie
+	// session cannot be locked: each request carries its own copy.)
+	var addToCart http.Handler = http.HandlerFunc(s.addToCart)
+	if cfg.Default == "redis" || cfg.Default == "memory" {
+		addToCart = sessions.Exclusive(addToCart)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.products)
-	mux.HandleFunc("POST /cart/add", s.addToCart)
+	mux.Handle("POST /cart/add", addToCart)
 	mux.HandleFunc("GET /cart", s.cartPage("cart", "Your cart"))
 	mux.HandleFunc("GET /checkout", s.cartPage("checkout", "Check out"))
 	mux.HandleFunc("POST /checkout", s.checkout)
@@ -46,13 +61,6 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	mux.HandleFunc("GET /devices", s.devices)
 	mux.HandleFunc("POST /devices/revoke", s.revoke)
 
-	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
-	// names another.
-	sessions, err := drivers.NewManager(cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	s.sessions = sessions
 	// Every route gets a session; a cross-site form post is refused with
 	// 403 Forbidden before it reaches one.
 	return http.NewCrossOriginProtection().Handler(sessions.Middleware(mux)), nil
