@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/tools/go/gcexportdata"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -339,10 +340,12 @@ func typeCheck(pkg *packages.Package, cfg Config, files []File) error {
 			before[p.Error()] = true
 		}
 	}
-	errs, ok := recheck(pkg, files)
+	errs, ok, err := recheck(pkg, files)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		// The new file needs a package that the first load did not
-		// bring in: load again, with the go command.
+		// cgo: load again, with the go command.
 		checked, err := load(abs, overlay, "")
 		if err != nil {
 			return err
@@ -369,36 +372,24 @@ func typeCheck(pkg *packages.Package, cfg Config, files []File) error {
 }
 
 // recheck type-checks pkg in process, with files in place of the stubs
-// that [Load] read, using the imports that pkg already has. It reports
-// false when a file imports a package that pkg's types do not reach (or
-// uses cgo), so that the caller must load the package again.
-func recheck(pkg *packages.Package, files []File) ([]packages.Error, bool) {
-	imports := make(map[string]*types.Package)
-	var add func(p *types.Package)
-	add = func(p *types.Package) {
-		if imports[p.Path()] != nil {
-			return
-		}
-		imports[p.Path()] = p
-		for _, q := range p.Imports() {
-			add(q)
-		}
-	}
-	for _, p := range pkg.Types.Imports() {
-		add(p)
-	}
-	imports["unsafe"] = types.Unsafe
+// that [Load] read. Imports come from the packages the load already holds
+// and, for those it holds incompletely (a dependency of a dependency, such
+// as context when only runtime is imported) or not at all (runtime, when
+// the schema is the package's only file), from the go command's export
+// data. It reports false when a file uses cgo, so that the caller must
+// load the package again.
+func recheck(pkg *packages.Package, files []File) ([]packages.Error, bool, error) {
 	replaced := make(map[string]bool)
 	var syntax []*ast.File
+	var wanted []string
 	for _, f := range files {
 		af, err := parser.ParseFile(pkg.Fset, f.Path, f.Content, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		for _, im := range af.Imports {
-			path, err := strconv.Unquote(im.Path.Value)
-			if err != nil || imports[path] == nil {
-				return nil, false
+			if path, err := strconv.Unquote(im.Path.Value); err == nil {
+				wanted = append(wanted, path)
 			}
 		}
 		replaced[f.Path] = true
@@ -410,20 +401,24 @@ func recheck(pkg *packages.Package, files []File) ([]packages.Error, bool) {
 		}
 		for _, im := range af.Imports {
 			if im.Path.Value == `"C"` {
-				return nil, false
+				return nil, false, nil
 			}
 		}
 		syntax = append(syntax, af)
 	}
+	// In file name order, as the go command lists files, so that errors
+	// are reported where the compiler would report them.
+	slices.SortFunc(syntax, func(a, b *ast.File) int {
+		return strings.Compare(pkg.Fset.Position(a.Package).Filename, pkg.Fset.Position(b.Package).Filename)
+	})
+	imp, err := newImporter(pkg, wanted)
+	if err != nil {
+		return nil, false, err
+	}
 	var errs []packages.Error
 	conf := types.Config{
-		Importer: importerFunc(func(path string) (*types.Package, error) {
-			if p := imports[path]; p != nil {
-				return p, nil
-			}
-			return nil, fmt.Errorf("package %s is not loaded", path)
-		}),
-		Sizes: pkg.TypesSizes,
+		Importer: imp,
+		Sizes:    pkg.TypesSizes,
 		Error: func(err error) {
 			te := err.(types.Error)
 			errs = append(errs, packages.Error{Pos: te.Fset.Position(te.Pos).String(), Msg: te.Msg, Kind: packages.TypeError})
@@ -433,12 +428,87 @@ func recheck(pkg *packages.Package, files []File) ([]packages.Error, bool) {
 		conf.GoVersion = "go" + pkg.Module.GoVersion
 	}
 	conf.Check(pkg.PkgPath, pkg.Fset, syntax, nil)
-	return errs, true
+	return errs, true, nil
 }
 
-type importerFunc func(path string) (*types.Package, error)
+// importer imports packages for [recheck]: the loaded ones when they are
+// complete, others from their export data, read into the same view so
+// that every package has one identity.
+type importer struct {
+	fset    *token.FileSet
+	view    map[string]*types.Package // path → package, as the load knows it
+	exports map[string]string         // path → export data file
+}
 
-func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+// newImporter returns the importer of pkg's packages, able to import the
+// paths wanted too: those the load did not reach are listed by the go
+// command (one run, for export data only).
+func newImporter(pkg *packages.Package, wanted []string) (*importer, error) {
+	im := &importer{fset: pkg.Fset, view: map[string]*types.Package{"unsafe": types.Unsafe}, exports: make(map[string]string)}
+	seen := make(map[*packages.Package]bool)
+	var visit func(ps map[string]*packages.Package)
+	visit = func(ps map[string]*packages.Package) {
+		for _, p := range ps {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if p.Types != nil {
+				im.view[p.PkgPath] = p.Types
+			}
+			if p.ExportFile != "" {
+				im.exports[p.PkgPath] = p.ExportFile
+			}
+			visit(p.Imports)
+		}
+	}
+	visit(pkg.Imports)
+	var missing []string
+	for _, path := range wanted {
+		if p := im.view[path]; (p == nil || !p.Complete()) && im.exports[path] == "" && !slices.Contains(missing, path) {
+			missing = append(missing, path)
+		}
+	}
+	if len(missing) == 0 {
+		return im, nil
+	}
+	listed, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedImports | packages.NeedExportFile, Dir: packageDir(pkg)}, missing...)
+	if err != nil {
+		return nil, fmt.Errorf("gen: load %s: %w", strings.Join(missing, " "), err)
+	}
+	for _, p := range listed {
+		if p.ExportFile != "" && im.exports[p.PkgPath] == "" {
+			im.exports[p.PkgPath] = p.ExportFile
+		}
+	}
+	return im, nil
+}
+
+// Import returns the package at path, completing it from export data
+// when the load holds it only in part.
+func (im *importer) Import(path string) (*types.Package, error) {
+	if p := im.view[path]; p != nil && p.Complete() {
+		return p, nil
+	}
+	file := im.exports[path]
+	if file == "" {
+		return nil, fmt.Errorf("package %s is not loaded", path)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := gcexportdata.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("read export data of %s: %w", path, err)
+	}
+	p, err := gcexportdata.Read(r, im.fset, im.view, path)
+	if err != nil {
+		return nil, fmt.Errorf("read export data of %s: %w", path, err)
+	}
+	return p, nil
+}
 
 var (
 	undefinedName   = regexp.MustCompile(`^undefined: (\w+)$`)

@@ -127,3 +127,38 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-version: exit %d, %q", code, stdout)
 	}
 }
+
+// TestFirstRun generates from scratch in packages whose other files import
+// less than the generated file needs: one that imports runtime but not
+// context, and one that is the schema alone. -check first says missing,
+// generation then succeeds, the result builds and vets, and -check and a
+// second run over the output agree with it.
+func TestFirstRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	for name, files := range map[string]map[string]string{
+		"runtime without context": {
+			"cart.go": cartSchema,
+			"use.go":  "package app\n\nimport \"github.com/sessgen/sessgen/runtime\"\n\nvar _ = runtime.NewSession\n",
+		},
+		"schema alone": {"cart.go": cartSchema},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := tempModule(t, files)
+			out := filepath.Join(dir, "cart_sess.go")
+			code, _, stderr := runIn(dir, noEnv, "-check", "-type", "Cart")
+			if code != exitProblem || stderr != "sessgen: cart_sess.go is missing; run go generate\n" {
+				t.Fatalf("-check before generating: exit %d, stderr %q", code, stderr)
+			}
+			mustRun(t, dir, "-type", "Cart")
+			first := readFile(t, out)
+			mustGo(t, dir, "vet", ".")
+			mustRun(t, dir, "-check", "-type", "Cart")
+			mustRun(t, dir, "-type", "Cart")
+			if readFile(t, out) != first {
+				t.Error("regenerating over the output changed it")
+			}
+		})
+	}
+}

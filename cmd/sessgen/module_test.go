@@ -29,11 +29,18 @@ func tempModule(t *testing.T, files map[string]string) string {
 	for name, content := range files {
 		putFile(t, filepath.Join(dir, name), content)
 	}
+	offline(t)
+	return dir
+}
+
+// offline sets the environment so that the go command resolves every
+// module from the local module cache. Tests that call it must not be
+// parallel.
+func offline(t *testing.T) {
 	t.Setenv("GOFLAGS", "-mod=mod")
 	t.Setenv("GOPROXY", "off")
 	t.Setenv("GOWORK", "off")
 	t.Setenv("GOTOOLCHAIN", "local")
-	return dir
 }
 
 func putFile(t *testing.T, path, content string) {
