@@ -1,12 +1,14 @@
-// Package gen is sessgen's generator. It turns a Go struct annotated with
-// `session:"..."` tags into typed session accessors built on package
-// runtime.
+// Package gen is sessgen's generator: it turns a Go struct annotated with
+// `session:"..."` tags into a file of typed session accessors built on
+// package runtime.
 //
-// Data flows one way: [Load] reads a package with full type information,
-// [Generate] builds a small model of each schema struct (fields, keys,
-// codecs, flash or not) and renders one Go file from it. Generate is a pure
-// function that returns file contents; only cmd/sessgen writes files.
+// [Run] is the whole generator, a pure function from a package directory
+// to file contents; only cmd/sessgen writes files. Inside, each stage hands
+// its result to the next, one file each: load.go (go/packages), schema.go
+// (with tags.go and types.go, the type rules) building the model
+// (model.go, names.go), emit.go (jennifer), verify.go (the package
+// type-checked with the new file in place).
 //
-// The schema rules, the generated API and the errors are described in
+// The schema tags, the generated API and the errors are described in
 // docs/generator.md of the repository.
 package gen

@@ -6,7 +6,10 @@ import (
 	"go/token"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
 )
 
 // A Problem is one thing wrong with a schema, at the source position of the
@@ -41,7 +44,7 @@ func (p Problem) format(file string) string {
 }
 
 // Problems is every problem one run found, sorted by position. It is the
-// error that [Generate] and [Load] return when the input is at fault.
+// error that [Run] returns when the input is at fault.
 type Problems []Problem
 
 // Error lists the problems, one a line.
@@ -75,4 +78,35 @@ func (ps Problems) sort() {
 			cmp.Compare(a.Pos.Column, b.Pos.Column),
 		)
 	})
+}
+
+// packageProblem turns a go/packages error into a positioned problem.
+func packageProblem(e packages.Error) Problem {
+	return Problem{Pos: parsePos(e.Pos), Msg: e.Msg}
+}
+
+// parsePos parses "file:line:col" (or "file:line", or "") as go/packages
+// writes positions.
+func parsePos(s string) token.Position {
+	var p token.Position
+	if s == "" || s == "-" {
+		return p
+	}
+	parts := strings.Split(s, ":")
+	// File names may contain ':' (Windows drive letters); numbers come last.
+	nums := 0
+	for i := len(parts) - 1; i > 0 && nums < 2; i-- {
+		if _, err := strconv.Atoi(parts[i]); err != nil {
+			break
+		}
+		nums++
+	}
+	p.Filename = strings.Join(parts[:len(parts)-nums], ":")
+	if nums >= 1 {
+		p.Line, _ = strconv.Atoi(parts[len(parts)-nums])
+	}
+	if nums == 2 {
+		p.Column, _ = strconv.Atoi(parts[len(parts)-1])
+	}
+	return p
 }

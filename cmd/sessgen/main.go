@@ -124,20 +124,16 @@ func (l *typeList) Set(s string) error {
 	return nil
 }
 
-// checkFiles compares files with what is on disk.
+// checkFiles compares files with what was on disk when gen.Run read them.
 func checkFiles(files []gen.File, cwd string, stderr io.Writer) int {
 	code := exitOK
 	for _, f := range files {
 		name := rel(cwd, f.Path)
-		old, err := os.ReadFile(f.Path)
 		switch {
-		case errors.Is(err, os.ErrNotExist):
+		case f.Old == nil:
 			fmt.Fprintf(stderr, "sessgen: %s is missing; run go generate\n", name)
 			code = exitProblem
-		case err != nil:
-			fmt.Fprintln(stderr, "sessgen:", err)
-			code = exitProblem
-		case !bytes.Equal(old, f.Content):
+		case !bytes.Equal(f.Old, f.Content):
 			fmt.Fprintf(stderr, "sessgen: %s is stale; run go generate\n", name)
 			code = exitProblem
 		}
