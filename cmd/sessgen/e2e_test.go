@@ -25,6 +25,33 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestMisspelledAccessor proves that keys are checked at compile time: a
+// program calling SetCartId instead of SetCartID does not build, and the
+// compiler names the misspelling.
+func TestMisspelledAccessor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := tempModule(t, map[string]string{"cart.go": cartSchema})
+	mustRun(t, dir, "-type", "Cart")
+	putFile(t, filepath.Join(dir, "use.go"), `package app
+
+import "github.com/sessgen/sessgen/runtime"
+
+func use() {
+	sess := NewCartSession(runtime.NewSession())
+	sess.SetCartId(1)
+}
+`)
+	out, err := goCmd(t, dir, "build", ".")
+	if err == nil {
+		t.Fatal("go build succeeded with a misspelled accessor")
+	}
+	if !strings.Contains(out, "sess.SetCartId undefined") || !strings.Contains(out, "SetCartID") {
+		t.Errorf("compiler output does not name the misspelling:\n%s", out)
+	}
+}
+
 // e2eProgram is the test that runs inside the generated module.
 const e2eProgram = `package app
 

@@ -8,6 +8,14 @@ import (
 	"testing"
 )
 
+const cartSchema = `package app
+
+type Cart struct {
+	CartID int64
+	Notice string ` + "`session:\"notice,flash\"`" + `
+}
+`
+
 // tempModule writes files into a new module in t.TempDir() that requires
 // this repository through a replace directive, with a copy of its go.sum.
 // It sets the environment so that the go command (run by go/packages and
