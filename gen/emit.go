@@ -115,18 +115,24 @@ func rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
 
 func (e *emitter) schema(f *jen.File, s *schema) {
 	st, from, nw, n := s.sessionType(), s.fromFunc(), s.newFunc(), e.names
-	commentf(f, "%s reads and writes the session values that %s declares, each under its own key, with its own type. "+
-		"It is a small value wrapping a *runtime.Session: pass it by value. Get one with %s or %s.", st, s.Name, from, nw)
+	doc := fmt.Sprintf("%s reads and writes the session values that %s declares, each under its own key with its own type. "+
+		"A reader returns the zero value (and false, for Lookup and Pull) when its key is absent or holds a value that "+
+		"no longer decodes as the field's type; such a value is reported once through the manager's logger.", st, s.Name)
+	if slices.ContainsFunc(s.Fields, func(fd field) bool { return fd.Kind.integer() && !fd.Flash }) {
+		doc += " Increment and Decrement count a missing value as 0 and return this request's view of the result; " +
+			"the store applies each request's increments when it saves, so those of concurrent requests all count."
+	}
+	doc += fmt.Sprintf(" %s is a small value wrapping a *runtime.Session: pass it by value. Get one with %s or %s.", st, from, nw)
+	comment(f, doc)
 	f.Type().Id(st).Struct(jen.Id("s").Op("*").Add(rt("Session")))
 
-	commentf(f, "%s returns the %s of the request whose context ctx is. Like runtime.From, it fails when the "+
-		"request did not pass through the session middleware or the session could not be loaded.", from, st)
+	f.Commentf("// %s returns the %s of ctx's request; it fails as runtime.From does.", from, st)
 	f.Func().Id(from).Params(jen.Id(n.ctx).Qual(contextPath, "Context")).Params(jen.Id(st), jen.Error()).Block(
 		jen.List(jen.Id(n.s), jen.Id(n.err)).Op(":=").Add(rt("From")).Call(jen.Id(n.ctx)),
 		jen.If(jen.Id(n.err).Op("!=").Nil()).Block(jen.Return(jen.Id(st).Values(), jen.Id(n.err))),
 		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id(n.s)}), jen.Nil()),
 	)
-	commentf(f, "%s returns a %s over s, for code outside an HTTP request and for tests (see runtime.NewSession).", nw, st)
+	f.Commentf("// %s returns a %s over s, for code outside a request and for tests.", nw, st)
 	f.Func().Id(nw).Params(jen.Id(n.s).Op("*").Add(rt("Session"))).Id(st).Block(
 		jen.Return(jen.Id(st).Values(jen.Dict{jen.Id("s"): jen.Id(n.s)})),
 	)
@@ -145,7 +151,7 @@ func (e *emitter) schema(f *jen.File, s *schema) {
 // method starts a method of the session type of s, after its one-line
 // doc comment.
 func (e *emitter) method(f *jen.File, s *schema, doc string, args ...any) *jen.Statement {
-	commentf(f, doc, args...)
+	f.Comment(fmt.Sprintf(doc, args...))
 	return f.Func().Params(jen.Id(e.names.recv).Id(s.sessionType()))
 }
 
@@ -162,7 +168,6 @@ func (e *emitter) codec(fd field) *jen.Statement {
 // accessor emits the accessor a of the field fd of s.
 func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
 	n, key, q := fd.method(a), jen.Lit(fd.Key), strconv.Quote(fd.Key)
-	ts := types.TypeString(fd.Type, relativeTo(e.pkg))
 	v, by := func() *jen.Statement { return jen.Id(e.names.v) }, func() *jen.Statement { return jen.Id(e.names.by) }
 	what, read := "session key "+q, "Lookup"
 	if fd.Flash {
@@ -170,7 +175,7 @@ func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
 	}
 	switch a {
 	case get:
-		e.method(f, s, "%s returns the value of %s, or the zero value when it is absent or no longer decodes as %s.", n, what, ts).Id(n).Params().Add(e.typ(fd.Type)).Block(
+		e.method(f, s, "%s returns the value of %s.", n, what).Id(n).Params().Add(e.typ(fd.Type)).Block(
 			jen.List(v(), jen.Id("_")).Op(":=").Add(rt(read)).Call(e.self(), key, e.codec(fd)),
 			jen.Return(v()),
 		)
@@ -179,8 +184,7 @@ func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
 		if fd.Flash {
 			verb = "is readable"
 		}
-		e.method(f, s, "%s returns the value of %s and whether it %s. A stored value that no longer "+
-			"decodes as %s reads as absent and is reported once through the manager's logger.", n, what, verb, ts).
+		e.method(f, s, "%s returns the value of %s and whether it %s.", n, what, verb).
 			Id(n).Params().Params(e.typ(fd.Type), jen.Bool()).Block(jen.Return(rt(read).Call(e.self(), key, e.codec(fd))))
 	case has:
 		if fd.Flash {
@@ -203,17 +207,17 @@ func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
 			e.method(f, s, "%s removes %s.", n, what).Id(n).Params().Block(e.self().Dot("Delete").Call(key))
 		}
 	case pull:
-		e.method(f, s, "%s returns the value of %s, as %s does, and removes the key.", n, what, fd.method(lookup)).
+		e.method(f, s, "%s removes %s and returns its value, as %s does.", n, what, fd.method(lookup)).
 			Id(n).Params().Params(e.typ(fd.Type), jen.Bool()).Block(jen.Return(rt("Pull").Call(e.self(), key, e.codec(fd))))
 	case increment, decrement:
-		op, arg := "adds by to the value of %s and returns the sum; a missing value counts as 0.", by()
+		op, arg := "adds by to %s, returning this request's view of the sum.", by()
 		if a == decrement {
-			op, arg = "subtracts by from the value of %s and returns the difference; a missing value counts as 0.", jen.Op("-").Add(by())
+			op, arg = "subtracts by from %s, returning this request's view of the result.", jen.Op("-").Add(by())
 		}
 		e.method(f, s, "%s "+op, n, what).Id(n).Params(by().Add(e.typ(fd.Type))).Add(e.typ(fd.Type)).Block(
 			jen.Return(rt("Add").Call(e.self(), key, arg, e.codec(fd))))
 	case flash:
-		e.method(f, s, "%s flashes v under %s: readable for the rest of this request and during the next one.", n, what).
+		e.method(f, s, "%s flashes v under %s, readable in this request and the next.", n, what).
 			Id(n).Params(v().Add(e.typ(fd.Type))).Block(rt("Flash").Call(e.self(), key, v(), e.codec(fd)))
 	case now:
 		e.method(f, s, "%s stores v under %s for this request only.", n, what).
@@ -237,8 +241,7 @@ func (e *emitter) sessionMethod(f *jen.File, s *schema, m sessionMethod) {
 				g.Line()
 			}
 		})
-		e.method(f, s, "All returns a %s holding every current data and flash value of the session; absent values are zero. "+
-			"Handy for templates.", s.Name).
+		e.method(f, s, "All returns every current data and flash value as a %s, absent values zero, for templates.", s.Name).
 			Id("All").Params().Id(s.Name).Block(jen.Return(jen.Id(s.Name).Add(vals)))
 	case "Raw":
 		e.method(f, s, "Raw returns the underlying *runtime.Session, for keys outside %s.", s.Name).

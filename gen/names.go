@@ -44,8 +44,8 @@ var sessionMethods = []sessionMethod{
 	{name: "All"},
 	{name: "ID", returns: true, doc: "ID returns the session's ID, making one if the session has none yet."},
 	{name: "Reset", doc: "Reset removes every data and flash value; the session keeps its ID."},
-	{name: "Regenerate", doc: "Regenerate gives the session a new ID and keeps its values. Call it when a user logs in, against session fixation."},
-	{name: "Invalidate", doc: "Invalidate removes every value and gives the session a new ID. Call it when a user logs out."},
+	{name: "Regenerate", doc: "Regenerate gives the session a new ID and keeps its values: call it at login."},
+	{name: "Invalidate", doc: "Invalidate removes every value and gives the session a new ID: call it at logout."},
 	{name: "Reflash", doc: "Reflash keeps every readable flash value for the next request."},
 	{name: "Raw"},
 }

@@ -8,16 +8,16 @@ import (
 )
 
 // ShopSession reads and writes the session values that Shop declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with ShopSessionFrom or
-// NewShopSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. ShopSession is a small value wrapping a *runtime.Session:
+// pass it by value. Get one with ShopSessionFrom or NewShopSession.
 type ShopSession struct {
 	s *runtime.Session
 }
 
-// ShopSessionFrom returns the ShopSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// ShopSessionFrom returns the ShopSession of ctx's request; it fails as runtime.From does.
 func ShopSessionFrom(ctx context.Context) (ShopSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -26,22 +26,18 @@ func ShopSessionFrom(ctx context.Context) (ShopSession, error) {
 	return ShopSession{s: s}, nil
 }
 
-// NewShopSession returns a ShopSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewShopSession returns a ShopSession over s, for code outside a request and for tests.
 func NewShopSession(s *runtime.Session) ShopSession {
 	return ShopSession{s: s}
 }
 
-// CartID returns the value of session key "cart_id", or the zero value when it
-// is absent or no longer decodes as string.
+// CartID returns the value of session key "cart_id".
 func (sess ShopSession) CartID() string {
 	v, _ := runtime.Lookup(sess.s, "cart_id", runtime.String[string]{})
 	return v
 }
 
-// LookupCartID returns the value of session key "cart_id" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupCartID returns the value of session key "cart_id" and whether it is present.
 func (sess ShopSession) LookupCartID() (string, bool) {
 	return runtime.Lookup(sess.s, "cart_id", runtime.String[string]{})
 }
@@ -61,22 +57,18 @@ func (sess ShopSession) DeleteCartID() {
 	sess.s.Delete("cart_id")
 }
 
-// PullCartID returns the value of session key "cart_id", as LookupCartID does,
-// and removes the key.
+// PullCartID removes session key "cart_id" and returns its value, as LookupCartID does.
 func (sess ShopSession) PullCartID() (string, bool) {
 	return runtime.Pull(sess.s, "cart_id", runtime.String[string]{})
 }
 
-// Items returns the value of session key "items", or the zero value when it is
-// absent or no longer decodes as []Item.
+// Items returns the value of session key "items".
 func (sess ShopSession) Items() []Item {
 	v, _ := runtime.Lookup(sess.s, "items", runtime.Value[[]Item]{})
 	return v
 }
 
-// LookupItems returns the value of session key "items" and whether it is
-// present. A stored value that no longer decodes as []Item reads as absent and
-// is reported once through the manager's logger.
+// LookupItems returns the value of session key "items" and whether it is present.
 func (sess ShopSession) LookupItems() ([]Item, bool) {
 	return runtime.Lookup(sess.s, "items", runtime.Value[[]Item]{})
 }
@@ -96,22 +88,18 @@ func (sess ShopSession) DeleteItems() {
 	sess.s.Delete("items")
 }
 
-// PullItems returns the value of session key "items", as LookupItems does, and
-// removes the key.
+// PullItems removes session key "items" and returns its value, as LookupItems does.
 func (sess ShopSession) PullItems() ([]Item, bool) {
 	return runtime.Pull(sess.s, "items", runtime.Value[[]Item]{})
 }
 
-// User returns the value of session key "user", or the zero value when it is
-// absent or no longer decodes as string.
+// User returns the value of session key "user".
 func (sess ShopSession) User() string {
 	v, _ := runtime.Lookup(sess.s, "user", runtime.String[string]{})
 	return v
 }
 
 // LookupUser returns the value of session key "user" and whether it is present.
-// A stored value that no longer decodes as string reads as absent and is
-// reported once through the manager's logger.
 func (sess ShopSession) LookupUser() (string, bool) {
 	return runtime.Lookup(sess.s, "user", runtime.String[string]{})
 }
@@ -131,14 +119,12 @@ func (sess ShopSession) DeleteUser() {
 	sess.s.Delete("user")
 }
 
-// PullUser returns the value of session key "user", as LookupUser does, and
-// removes the key.
+// PullUser removes session key "user" and returns its value, as LookupUser does.
 func (sess ShopSession) PullUser() (string, bool) {
 	return runtime.Pull(sess.s, "user", runtime.String[string]{})
 }
 
-// FlashNotice flashes v under flash key "notice": readable for the rest of this
-// request and during the next one.
+// FlashNotice flashes v under flash key "notice", readable in this request and the next.
 func (sess ShopSession) FlashNotice(v string) {
 	runtime.Flash(sess.s, "notice", v, runtime.String[string]{})
 }
@@ -148,16 +134,13 @@ func (sess ShopSession) NowNotice(v string) {
 	runtime.Now(sess.s, "notice", v, runtime.String[string]{})
 }
 
-// Notice returns the value of flash key "notice", or the zero value when it is
-// absent or no longer decodes as string.
+// Notice returns the value of flash key "notice".
 func (sess ShopSession) Notice() string {
 	v, _ := runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 	return v
 }
 
-// LookupNotice returns the value of flash key "notice" and whether it is
-// readable. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupNotice returns the value of flash key "notice" and whether it is readable.
 func (sess ShopSession) LookupNotice() (string, bool) {
 	return runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 }
@@ -178,8 +161,7 @@ func (sess ShopSession) DeleteNotice() {
 	sess.s.DeleteFlash("notice")
 }
 
-// FlashErrors flashes v under flash key "errors": readable for the rest of this
-// request and during the next one.
+// FlashErrors flashes v under flash key "errors", readable in this request and the next.
 func (sess ShopSession) FlashErrors(v []string) {
 	runtime.Flash(sess.s, "errors", v, runtime.Value[[]string]{})
 }
@@ -189,16 +171,13 @@ func (sess ShopSession) NowErrors(v []string) {
 	runtime.Now(sess.s, "errors", v, runtime.Value[[]string]{})
 }
 
-// Errors returns the value of flash key "errors", or the zero value when it is
-// absent or no longer decodes as []string.
+// Errors returns the value of flash key "errors".
 func (sess ShopSession) Errors() []string {
 	v, _ := runtime.LookupFlash(sess.s, "errors", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupErrors returns the value of flash key "errors" and whether it is
-// readable. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupErrors returns the value of flash key "errors" and whether it is readable.
 func (sess ShopSession) LookupErrors() ([]string, bool) {
 	return runtime.LookupFlash(sess.s, "errors", runtime.Value[[]string]{})
 }
@@ -219,8 +198,7 @@ func (sess ShopSession) DeleteErrors() {
 	sess.s.DeleteFlash("errors")
 }
 
-// FlashOld flashes v under flash key "old": readable for the rest of this
-// request and during the next one.
+// FlashOld flashes v under flash key "old", readable in this request and the next.
 func (sess ShopSession) FlashOld(v Checkout) {
 	runtime.Flash(sess.s, "old", v, runtime.Value[Checkout]{})
 }
@@ -230,16 +208,13 @@ func (sess ShopSession) NowOld(v Checkout) {
 	runtime.Now(sess.s, "old", v, runtime.Value[Checkout]{})
 }
 
-// Old returns the value of flash key "old", or the zero value when it is absent
-// or no longer decodes as Checkout.
+// Old returns the value of flash key "old".
 func (sess ShopSession) Old() Checkout {
 	v, _ := runtime.LookupFlash(sess.s, "old", runtime.Value[Checkout]{})
 	return v
 }
 
-// LookupOld returns the value of flash key "old" and whether it is readable. A
-// stored value that no longer decodes as Checkout reads as absent and is
-// reported once through the manager's logger.
+// LookupOld returns the value of flash key "old" and whether it is readable.
 func (sess ShopSession) LookupOld() (Checkout, bool) {
 	return runtime.LookupFlash(sess.s, "old", runtime.Value[Checkout]{})
 }
@@ -260,8 +235,7 @@ func (sess ShopSession) DeleteOld() {
 	sess.s.DeleteFlash("old")
 }
 
-// All returns a Shop holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Shop, absent values zero, for templates.
 func (sess ShopSession) All() Shop {
 	return Shop{
 		CartID: sess.CartID(),
@@ -283,14 +257,12 @@ func (sess ShopSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess ShopSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess ShopSession) Invalidate() {
 	sess.s.Invalidate()
 }

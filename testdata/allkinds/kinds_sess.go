@@ -10,16 +10,19 @@ import (
 )
 
 // KindsSession reads and writes the session values that Kinds declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with KindsSessionFrom or
-// NewKindsSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// KindsSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with KindsSessionFrom or NewKindsSession.
 type KindsSession struct {
 	s *runtime.Session
 }
 
-// KindsSessionFrom returns the KindsSession of the request whose context ctx
-// is. Like runtime.From, it fails when the request did not pass through the
-// session middleware or the session could not be loaded.
+// KindsSessionFrom returns the KindsSession of ctx's request; it fails as runtime.From does.
 func KindsSessionFrom(ctx context.Context) (KindsSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -28,22 +31,18 @@ func KindsSessionFrom(ctx context.Context) (KindsSession, error) {
 	return KindsSession{s: s}, nil
 }
 
-// NewKindsSession returns a KindsSession over s, for code outside an HTTP
-// request and for tests (see runtime.NewSession).
+// NewKindsSession returns a KindsSession over s, for code outside a request and for tests.
 func NewKindsSession(s *runtime.Session) KindsSession {
 	return KindsSession{s: s}
 }
 
-// Bool returns the value of session key "bool", or the zero value when it is
-// absent or no longer decodes as bool.
+// Bool returns the value of session key "bool".
 func (sess KindsSession) Bool() bool {
 	v, _ := runtime.Lookup(sess.s, "bool", runtime.Bool[bool]{})
 	return v
 }
 
 // LookupBool returns the value of session key "bool" and whether it is present.
-// A stored value that no longer decodes as bool reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupBool() (bool, bool) {
 	return runtime.Lookup(sess.s, "bool", runtime.Bool[bool]{})
 }
@@ -63,22 +62,18 @@ func (sess KindsSession) DeleteBool() {
 	sess.s.Delete("bool")
 }
 
-// PullBool returns the value of session key "bool", as LookupBool does, and
-// removes the key.
+// PullBool removes session key "bool" and returns its value, as LookupBool does.
 func (sess KindsSession) PullBool() (bool, bool) {
 	return runtime.Pull(sess.s, "bool", runtime.Bool[bool]{})
 }
 
-// Int returns the value of session key "int", or the zero value when it is
-// absent or no longer decodes as int.
+// Int returns the value of session key "int".
 func (sess KindsSession) Int() int {
 	v, _ := runtime.Lookup(sess.s, "int", runtime.Signed[int]{})
 	return v
 }
 
-// LookupInt returns the value of session key "int" and whether it is present. A
-// stored value that no longer decodes as int reads as absent and is reported
-// once through the manager's logger.
+// LookupInt returns the value of session key "int" and whether it is present.
 func (sess KindsSession) LookupInt() (int, bool) {
 	return runtime.Lookup(sess.s, "int", runtime.Signed[int]{})
 }
@@ -98,34 +93,28 @@ func (sess KindsSession) DeleteInt() {
 	sess.s.Delete("int")
 }
 
-// PullInt returns the value of session key "int", as LookupInt does, and
-// removes the key.
+// PullInt removes session key "int" and returns its value, as LookupInt does.
 func (sess KindsSession) PullInt() (int, bool) {
 	return runtime.Pull(sess.s, "int", runtime.Signed[int]{})
 }
 
-// IncrementInt adds by to the value of session key "int" and returns the sum; a
-// missing value counts as 0.
+// IncrementInt adds by to session key "int", returning this request's view of the sum.
 func (sess KindsSession) IncrementInt(by int) int {
 	return runtime.Add(sess.s, "int", by, runtime.Signed[int]{})
 }
 
-// DecrementInt subtracts by from the value of session key "int" and returns the
-// difference; a missing value counts as 0.
+// DecrementInt subtracts by from session key "int", returning this request's view of the result.
 func (sess KindsSession) DecrementInt(by int) int {
 	return runtime.Add(sess.s, "int", -by, runtime.Signed[int]{})
 }
 
-// Int8 returns the value of session key "int8", or the zero value when it is
-// absent or no longer decodes as int8.
+// Int8 returns the value of session key "int8".
 func (sess KindsSession) Int8() int8 {
 	v, _ := runtime.Lookup(sess.s, "int8", runtime.Signed[int8]{})
 	return v
 }
 
 // LookupInt8 returns the value of session key "int8" and whether it is present.
-// A stored value that no longer decodes as int8 reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupInt8() (int8, bool) {
 	return runtime.Lookup(sess.s, "int8", runtime.Signed[int8]{})
 }
@@ -145,34 +134,28 @@ func (sess KindsSession) DeleteInt8() {
 	sess.s.Delete("int8")
 }
 
-// PullInt8 returns the value of session key "int8", as LookupInt8 does, and
-// removes the key.
+// PullInt8 removes session key "int8" and returns its value, as LookupInt8 does.
 func (sess KindsSession) PullInt8() (int8, bool) {
 	return runtime.Pull(sess.s, "int8", runtime.Signed[int8]{})
 }
 
-// IncrementInt8 adds by to the value of session key "int8" and returns the sum;
-// a missing value counts as 0.
+// IncrementInt8 adds by to session key "int8", returning this request's view of the sum.
 func (sess KindsSession) IncrementInt8(by int8) int8 {
 	return runtime.Add(sess.s, "int8", by, runtime.Signed[int8]{})
 }
 
-// DecrementInt8 subtracts by from the value of session key "int8" and returns
-// the difference; a missing value counts as 0.
+// DecrementInt8 subtracts by from session key "int8", returning this request's view of the result.
 func (sess KindsSession) DecrementInt8(by int8) int8 {
 	return runtime.Add(sess.s, "int8", -by, runtime.Signed[int8]{})
 }
 
-// Int16 returns the value of session key "int16", or the zero value when it is
-// absent or no longer decodes as int16.
+// Int16 returns the value of session key "int16".
 func (sess KindsSession) Int16() int16 {
 	v, _ := runtime.Lookup(sess.s, "int16", runtime.Signed[int16]{})
 	return v
 }
 
-// LookupInt16 returns the value of session key "int16" and whether it is
-// present. A stored value that no longer decodes as int16 reads as absent and
-// is reported once through the manager's logger.
+// LookupInt16 returns the value of session key "int16" and whether it is present.
 func (sess KindsSession) LookupInt16() (int16, bool) {
 	return runtime.Lookup(sess.s, "int16", runtime.Signed[int16]{})
 }
@@ -192,34 +175,28 @@ func (sess KindsSession) DeleteInt16() {
 	sess.s.Delete("int16")
 }
 
-// PullInt16 returns the value of session key "int16", as LookupInt16 does, and
-// removes the key.
+// PullInt16 removes session key "int16" and returns its value, as LookupInt16 does.
 func (sess KindsSession) PullInt16() (int16, bool) {
 	return runtime.Pull(sess.s, "int16", runtime.Signed[int16]{})
 }
 
-// IncrementInt16 adds by to the value of session key "int16" and returns the
-// sum; a missing value counts as 0.
+// IncrementInt16 adds by to session key "int16", returning this request's view of the sum.
 func (sess KindsSession) IncrementInt16(by int16) int16 {
 	return runtime.Add(sess.s, "int16", by, runtime.Signed[int16]{})
 }
 
-// DecrementInt16 subtracts by from the value of session key "int16" and returns
-// the difference; a missing value counts as 0.
+// DecrementInt16 subtracts by from session key "int16", returning this request's view of the result.
 func (sess KindsSession) DecrementInt16(by int16) int16 {
 	return runtime.Add(sess.s, "int16", -by, runtime.Signed[int16]{})
 }
 
-// Int32 returns the value of session key "int32", or the zero value when it is
-// absent or no longer decodes as int32.
+// Int32 returns the value of session key "int32".
 func (sess KindsSession) Int32() int32 {
 	v, _ := runtime.Lookup(sess.s, "int32", runtime.Signed[int32]{})
 	return v
 }
 
-// LookupInt32 returns the value of session key "int32" and whether it is
-// present. A stored value that no longer decodes as int32 reads as absent and
-// is reported once through the manager's logger.
+// LookupInt32 returns the value of session key "int32" and whether it is present.
 func (sess KindsSession) LookupInt32() (int32, bool) {
 	return runtime.Lookup(sess.s, "int32", runtime.Signed[int32]{})
 }
@@ -239,34 +216,28 @@ func (sess KindsSession) DeleteInt32() {
 	sess.s.Delete("int32")
 }
 
-// PullInt32 returns the value of session key "int32", as LookupInt32 does, and
-// removes the key.
+// PullInt32 removes session key "int32" and returns its value, as LookupInt32 does.
 func (sess KindsSession) PullInt32() (int32, bool) {
 	return runtime.Pull(sess.s, "int32", runtime.Signed[int32]{})
 }
 
-// IncrementInt32 adds by to the value of session key "int32" and returns the
-// sum; a missing value counts as 0.
+// IncrementInt32 adds by to session key "int32", returning this request's view of the sum.
 func (sess KindsSession) IncrementInt32(by int32) int32 {
 	return runtime.Add(sess.s, "int32", by, runtime.Signed[int32]{})
 }
 
-// DecrementInt32 subtracts by from the value of session key "int32" and returns
-// the difference; a missing value counts as 0.
+// DecrementInt32 subtracts by from session key "int32", returning this request's view of the result.
 func (sess KindsSession) DecrementInt32(by int32) int32 {
 	return runtime.Add(sess.s, "int32", -by, runtime.Signed[int32]{})
 }
 
-// Int64 returns the value of session key "int64", or the zero value when it is
-// absent or no longer decodes as int64.
+// Int64 returns the value of session key "int64".
 func (sess KindsSession) Int64() int64 {
 	v, _ := runtime.Lookup(sess.s, "int64", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupInt64 returns the value of session key "int64" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupInt64 returns the value of session key "int64" and whether it is present.
 func (sess KindsSession) LookupInt64() (int64, bool) {
 	return runtime.Lookup(sess.s, "int64", runtime.Signed[int64]{})
 }
@@ -286,34 +257,28 @@ func (sess KindsSession) DeleteInt64() {
 	sess.s.Delete("int64")
 }
 
-// PullInt64 returns the value of session key "int64", as LookupInt64 does, and
-// removes the key.
+// PullInt64 removes session key "int64" and returns its value, as LookupInt64 does.
 func (sess KindsSession) PullInt64() (int64, bool) {
 	return runtime.Pull(sess.s, "int64", runtime.Signed[int64]{})
 }
 
-// IncrementInt64 adds by to the value of session key "int64" and returns the
-// sum; a missing value counts as 0.
+// IncrementInt64 adds by to session key "int64", returning this request's view of the sum.
 func (sess KindsSession) IncrementInt64(by int64) int64 {
 	return runtime.Add(sess.s, "int64", by, runtime.Signed[int64]{})
 }
 
-// DecrementInt64 subtracts by from the value of session key "int64" and returns
-// the difference; a missing value counts as 0.
+// DecrementInt64 subtracts by from session key "int64", returning this request's view of the result.
 func (sess KindsSession) DecrementInt64(by int64) int64 {
 	return runtime.Add(sess.s, "int64", -by, runtime.Signed[int64]{})
 }
 
-// Uint returns the value of session key "uint", or the zero value when it is
-// absent or no longer decodes as uint.
+// Uint returns the value of session key "uint".
 func (sess KindsSession) Uint() uint {
 	v, _ := runtime.Lookup(sess.s, "uint", runtime.Unsigned[uint]{})
 	return v
 }
 
 // LookupUint returns the value of session key "uint" and whether it is present.
-// A stored value that no longer decodes as uint reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupUint() (uint, bool) {
 	return runtime.Lookup(sess.s, "uint", runtime.Unsigned[uint]{})
 }
@@ -333,34 +298,28 @@ func (sess KindsSession) DeleteUint() {
 	sess.s.Delete("uint")
 }
 
-// PullUint returns the value of session key "uint", as LookupUint does, and
-// removes the key.
+// PullUint removes session key "uint" and returns its value, as LookupUint does.
 func (sess KindsSession) PullUint() (uint, bool) {
 	return runtime.Pull(sess.s, "uint", runtime.Unsigned[uint]{})
 }
 
-// IncrementUint adds by to the value of session key "uint" and returns the sum;
-// a missing value counts as 0.
+// IncrementUint adds by to session key "uint", returning this request's view of the sum.
 func (sess KindsSession) IncrementUint(by uint) uint {
 	return runtime.Add(sess.s, "uint", by, runtime.Unsigned[uint]{})
 }
 
-// DecrementUint subtracts by from the value of session key "uint" and returns
-// the difference; a missing value counts as 0.
+// DecrementUint subtracts by from session key "uint", returning this request's view of the result.
 func (sess KindsSession) DecrementUint(by uint) uint {
 	return runtime.Add(sess.s, "uint", -by, runtime.Unsigned[uint]{})
 }
 
-// Uint8 returns the value of session key "uint8", or the zero value when it is
-// absent or no longer decodes as uint8.
+// Uint8 returns the value of session key "uint8".
 func (sess KindsSession) Uint8() uint8 {
 	v, _ := runtime.Lookup(sess.s, "uint8", runtime.Unsigned[uint8]{})
 	return v
 }
 
-// LookupUint8 returns the value of session key "uint8" and whether it is
-// present. A stored value that no longer decodes as uint8 reads as absent and
-// is reported once through the manager's logger.
+// LookupUint8 returns the value of session key "uint8" and whether it is present.
 func (sess KindsSession) LookupUint8() (uint8, bool) {
 	return runtime.Lookup(sess.s, "uint8", runtime.Unsigned[uint8]{})
 }
@@ -380,34 +339,28 @@ func (sess KindsSession) DeleteUint8() {
 	sess.s.Delete("uint8")
 }
 
-// PullUint8 returns the value of session key "uint8", as LookupUint8 does, and
-// removes the key.
+// PullUint8 removes session key "uint8" and returns its value, as LookupUint8 does.
 func (sess KindsSession) PullUint8() (uint8, bool) {
 	return runtime.Pull(sess.s, "uint8", runtime.Unsigned[uint8]{})
 }
 
-// IncrementUint8 adds by to the value of session key "uint8" and returns the
-// sum; a missing value counts as 0.
+// IncrementUint8 adds by to session key "uint8", returning this request's view of the sum.
 func (sess KindsSession) IncrementUint8(by uint8) uint8 {
 	return runtime.Add(sess.s, "uint8", by, runtime.Unsigned[uint8]{})
 }
 
-// DecrementUint8 subtracts by from the value of session key "uint8" and returns
-// the difference; a missing value counts as 0.
+// DecrementUint8 subtracts by from session key "uint8", returning this request's view of the result.
 func (sess KindsSession) DecrementUint8(by uint8) uint8 {
 	return runtime.Add(sess.s, "uint8", -by, runtime.Unsigned[uint8]{})
 }
 
-// Uint16 returns the value of session key "uint16", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Uint16 returns the value of session key "uint16".
 func (sess KindsSession) Uint16() uint16 {
 	v, _ := runtime.Lookup(sess.s, "uint16", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupUint16 returns the value of session key "uint16" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupUint16 returns the value of session key "uint16" and whether it is present.
 func (sess KindsSession) LookupUint16() (uint16, bool) {
 	return runtime.Lookup(sess.s, "uint16", runtime.Unsigned[uint16]{})
 }
@@ -427,34 +380,28 @@ func (sess KindsSession) DeleteUint16() {
 	sess.s.Delete("uint16")
 }
 
-// PullUint16 returns the value of session key "uint16", as LookupUint16 does,
-// and removes the key.
+// PullUint16 removes session key "uint16" and returns its value, as LookupUint16 does.
 func (sess KindsSession) PullUint16() (uint16, bool) {
 	return runtime.Pull(sess.s, "uint16", runtime.Unsigned[uint16]{})
 }
 
-// IncrementUint16 adds by to the value of session key "uint16" and returns the
-// sum; a missing value counts as 0.
+// IncrementUint16 adds by to session key "uint16", returning this request's view of the sum.
 func (sess KindsSession) IncrementUint16(by uint16) uint16 {
 	return runtime.Add(sess.s, "uint16", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementUint16 subtracts by from the value of session key "uint16" and
-// returns the difference; a missing value counts as 0.
+// DecrementUint16 subtracts by from session key "uint16", returning this request's view of the result.
 func (sess KindsSession) DecrementUint16(by uint16) uint16 {
 	return runtime.Add(sess.s, "uint16", -by, runtime.Unsigned[uint16]{})
 }
 
-// Uint32 returns the value of session key "uint32", or the zero value when it
-// is absent or no longer decodes as uint32.
+// Uint32 returns the value of session key "uint32".
 func (sess KindsSession) Uint32() uint32 {
 	v, _ := runtime.Lookup(sess.s, "uint32", runtime.Unsigned[uint32]{})
 	return v
 }
 
-// LookupUint32 returns the value of session key "uint32" and whether it is
-// present. A stored value that no longer decodes as uint32 reads as absent and
-// is reported once through the manager's logger.
+// LookupUint32 returns the value of session key "uint32" and whether it is present.
 func (sess KindsSession) LookupUint32() (uint32, bool) {
 	return runtime.Lookup(sess.s, "uint32", runtime.Unsigned[uint32]{})
 }
@@ -474,34 +421,28 @@ func (sess KindsSession) DeleteUint32() {
 	sess.s.Delete("uint32")
 }
 
-// PullUint32 returns the value of session key "uint32", as LookupUint32 does,
-// and removes the key.
+// PullUint32 removes session key "uint32" and returns its value, as LookupUint32 does.
 func (sess KindsSession) PullUint32() (uint32, bool) {
 	return runtime.Pull(sess.s, "uint32", runtime.Unsigned[uint32]{})
 }
 
-// IncrementUint32 adds by to the value of session key "uint32" and returns the
-// sum; a missing value counts as 0.
+// IncrementUint32 adds by to session key "uint32", returning this request's view of the sum.
 func (sess KindsSession) IncrementUint32(by uint32) uint32 {
 	return runtime.Add(sess.s, "uint32", by, runtime.Unsigned[uint32]{})
 }
 
-// DecrementUint32 subtracts by from the value of session key "uint32" and
-// returns the difference; a missing value counts as 0.
+// DecrementUint32 subtracts by from session key "uint32", returning this request's view of the result.
 func (sess KindsSession) DecrementUint32(by uint32) uint32 {
 	return runtime.Add(sess.s, "uint32", -by, runtime.Unsigned[uint32]{})
 }
 
-// Uint64 returns the value of session key "uint64", or the zero value when it
-// is absent or no longer decodes as uint64.
+// Uint64 returns the value of session key "uint64".
 func (sess KindsSession) Uint64() uint64 {
 	v, _ := runtime.Lookup(sess.s, "uint64", runtime.Unsigned[uint64]{})
 	return v
 }
 
-// LookupUint64 returns the value of session key "uint64" and whether it is
-// present. A stored value that no longer decodes as uint64 reads as absent and
-// is reported once through the manager's logger.
+// LookupUint64 returns the value of session key "uint64" and whether it is present.
 func (sess KindsSession) LookupUint64() (uint64, bool) {
 	return runtime.Lookup(sess.s, "uint64", runtime.Unsigned[uint64]{})
 }
@@ -521,34 +462,28 @@ func (sess KindsSession) DeleteUint64() {
 	sess.s.Delete("uint64")
 }
 
-// PullUint64 returns the value of session key "uint64", as LookupUint64 does,
-// and removes the key.
+// PullUint64 removes session key "uint64" and returns its value, as LookupUint64 does.
 func (sess KindsSession) PullUint64() (uint64, bool) {
 	return runtime.Pull(sess.s, "uint64", runtime.Unsigned[uint64]{})
 }
 
-// IncrementUint64 adds by to the value of session key "uint64" and returns the
-// sum; a missing value counts as 0.
+// IncrementUint64 adds by to session key "uint64", returning this request's view of the sum.
 func (sess KindsSession) IncrementUint64(by uint64) uint64 {
 	return runtime.Add(sess.s, "uint64", by, runtime.Unsigned[uint64]{})
 }
 
-// DecrementUint64 subtracts by from the value of session key "uint64" and
-// returns the difference; a missing value counts as 0.
+// DecrementUint64 subtracts by from session key "uint64", returning this request's view of the result.
 func (sess KindsSession) DecrementUint64(by uint64) uint64 {
 	return runtime.Add(sess.s, "uint64", -by, runtime.Unsigned[uint64]{})
 }
 
-// Uintptr returns the value of session key "uintptr", or the zero value when it
-// is absent or no longer decodes as uintptr.
+// Uintptr returns the value of session key "uintptr".
 func (sess KindsSession) Uintptr() uintptr {
 	v, _ := runtime.Lookup(sess.s, "uintptr", runtime.Unsigned[uintptr]{})
 	return v
 }
 
-// LookupUintptr returns the value of session key "uintptr" and whether it is
-// present. A stored value that no longer decodes as uintptr reads as absent and
-// is reported once through the manager's logger.
+// LookupUintptr returns the value of session key "uintptr" and whether it is present.
 func (sess KindsSession) LookupUintptr() (uintptr, bool) {
 	return runtime.Lookup(sess.s, "uintptr", runtime.Unsigned[uintptr]{})
 }
@@ -568,34 +503,28 @@ func (sess KindsSession) DeleteUintptr() {
 	sess.s.Delete("uintptr")
 }
 
-// PullUintptr returns the value of session key "uintptr", as LookupUintptr
-// does, and removes the key.
+// PullUintptr removes session key "uintptr" and returns its value, as LookupUintptr does.
 func (sess KindsSession) PullUintptr() (uintptr, bool) {
 	return runtime.Pull(sess.s, "uintptr", runtime.Unsigned[uintptr]{})
 }
 
-// IncrementUintptr adds by to the value of session key "uintptr" and returns
-// the sum; a missing value counts as 0.
+// IncrementUintptr adds by to session key "uintptr", returning this request's view of the sum.
 func (sess KindsSession) IncrementUintptr(by uintptr) uintptr {
 	return runtime.Add(sess.s, "uintptr", by, runtime.Unsigned[uintptr]{})
 }
 
-// DecrementUintptr subtracts by from the value of session key "uintptr" and
-// returns the difference; a missing value counts as 0.
+// DecrementUintptr subtracts by from session key "uintptr", returning this request's view of the result.
 func (sess KindsSession) DecrementUintptr(by uintptr) uintptr {
 	return runtime.Add(sess.s, "uintptr", -by, runtime.Unsigned[uintptr]{})
 }
 
-// Byte returns the value of session key "byte", or the zero value when it is
-// absent or no longer decodes as byte.
+// Byte returns the value of session key "byte".
 func (sess KindsSession) Byte() byte {
 	v, _ := runtime.Lookup(sess.s, "byte", runtime.Unsigned[byte]{})
 	return v
 }
 
 // LookupByte returns the value of session key "byte" and whether it is present.
-// A stored value that no longer decodes as byte reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupByte() (byte, bool) {
 	return runtime.Lookup(sess.s, "byte", runtime.Unsigned[byte]{})
 }
@@ -615,34 +544,28 @@ func (sess KindsSession) DeleteByte() {
 	sess.s.Delete("byte")
 }
 
-// PullByte returns the value of session key "byte", as LookupByte does, and
-// removes the key.
+// PullByte removes session key "byte" and returns its value, as LookupByte does.
 func (sess KindsSession) PullByte() (byte, bool) {
 	return runtime.Pull(sess.s, "byte", runtime.Unsigned[byte]{})
 }
 
-// IncrementByte adds by to the value of session key "byte" and returns the sum;
-// a missing value counts as 0.
+// IncrementByte adds by to session key "byte", returning this request's view of the sum.
 func (sess KindsSession) IncrementByte(by byte) byte {
 	return runtime.Add(sess.s, "byte", by, runtime.Unsigned[byte]{})
 }
 
-// DecrementByte subtracts by from the value of session key "byte" and returns
-// the difference; a missing value counts as 0.
+// DecrementByte subtracts by from session key "byte", returning this request's view of the result.
 func (sess KindsSession) DecrementByte(by byte) byte {
 	return runtime.Add(sess.s, "byte", -by, runtime.Unsigned[byte]{})
 }
 
-// Rune returns the value of session key "rune", or the zero value when it is
-// absent or no longer decodes as rune.
+// Rune returns the value of session key "rune".
 func (sess KindsSession) Rune() rune {
 	v, _ := runtime.Lookup(sess.s, "rune", runtime.Signed[rune]{})
 	return v
 }
 
 // LookupRune returns the value of session key "rune" and whether it is present.
-// A stored value that no longer decodes as rune reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupRune() (rune, bool) {
 	return runtime.Lookup(sess.s, "rune", runtime.Signed[rune]{})
 }
@@ -662,34 +585,28 @@ func (sess KindsSession) DeleteRune() {
 	sess.s.Delete("rune")
 }
 
-// PullRune returns the value of session key "rune", as LookupRune does, and
-// removes the key.
+// PullRune removes session key "rune" and returns its value, as LookupRune does.
 func (sess KindsSession) PullRune() (rune, bool) {
 	return runtime.Pull(sess.s, "rune", runtime.Signed[rune]{})
 }
 
-// IncrementRune adds by to the value of session key "rune" and returns the sum;
-// a missing value counts as 0.
+// IncrementRune adds by to session key "rune", returning this request's view of the sum.
 func (sess KindsSession) IncrementRune(by rune) rune {
 	return runtime.Add(sess.s, "rune", by, runtime.Signed[rune]{})
 }
 
-// DecrementRune subtracts by from the value of session key "rune" and returns
-// the difference; a missing value counts as 0.
+// DecrementRune subtracts by from session key "rune", returning this request's view of the result.
 func (sess KindsSession) DecrementRune(by rune) rune {
 	return runtime.Add(sess.s, "rune", -by, runtime.Signed[rune]{})
 }
 
-// Float32 returns the value of session key "float32", or the zero value when it
-// is absent or no longer decodes as float32.
+// Float32 returns the value of session key "float32".
 func (sess KindsSession) Float32() float32 {
 	v, _ := runtime.Lookup(sess.s, "float32", runtime.Float[float32]{})
 	return v
 }
 
-// LookupFloat32 returns the value of session key "float32" and whether it is
-// present. A stored value that no longer decodes as float32 reads as absent and
-// is reported once through the manager's logger.
+// LookupFloat32 returns the value of session key "float32" and whether it is present.
 func (sess KindsSession) LookupFloat32() (float32, bool) {
 	return runtime.Lookup(sess.s, "float32", runtime.Float[float32]{})
 }
@@ -709,22 +626,18 @@ func (sess KindsSession) DeleteFloat32() {
 	sess.s.Delete("float32")
 }
 
-// PullFloat32 returns the value of session key "float32", as LookupFloat32
-// does, and removes the key.
+// PullFloat32 removes session key "float32" and returns its value, as LookupFloat32 does.
 func (sess KindsSession) PullFloat32() (float32, bool) {
 	return runtime.Pull(sess.s, "float32", runtime.Float[float32]{})
 }
 
-// Float64 returns the value of session key "float64", or the zero value when it
-// is absent or no longer decodes as float64.
+// Float64 returns the value of session key "float64".
 func (sess KindsSession) Float64() float64 {
 	v, _ := runtime.Lookup(sess.s, "float64", runtime.Float[float64]{})
 	return v
 }
 
-// LookupFloat64 returns the value of session key "float64" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupFloat64 returns the value of session key "float64" and whether it is present.
 func (sess KindsSession) LookupFloat64() (float64, bool) {
 	return runtime.Lookup(sess.s, "float64", runtime.Float[float64]{})
 }
@@ -744,22 +657,18 @@ func (sess KindsSession) DeleteFloat64() {
 	sess.s.Delete("float64")
 }
 
-// PullFloat64 returns the value of session key "float64", as LookupFloat64
-// does, and removes the key.
+// PullFloat64 removes session key "float64" and returns its value, as LookupFloat64 does.
 func (sess KindsSession) PullFloat64() (float64, bool) {
 	return runtime.Pull(sess.s, "float64", runtime.Float[float64]{})
 }
 
-// String returns the value of session key "string", or the zero value when it
-// is absent or no longer decodes as string.
+// String returns the value of session key "string".
 func (sess KindsSession) String() string {
 	v, _ := runtime.Lookup(sess.s, "string", runtime.String[string]{})
 	return v
 }
 
-// LookupString returns the value of session key "string" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupString returns the value of session key "string" and whether it is present.
 func (sess KindsSession) LookupString() (string, bool) {
 	return runtime.Lookup(sess.s, "string", runtime.String[string]{})
 }
@@ -779,22 +688,18 @@ func (sess KindsSession) DeleteString() {
 	sess.s.Delete("string")
 }
 
-// PullString returns the value of session key "string", as LookupString does,
-// and removes the key.
+// PullString removes session key "string" and returns its value, as LookupString does.
 func (sess KindsSession) PullString() (string, bool) {
 	return runtime.Pull(sess.s, "string", runtime.String[string]{})
 }
 
-// Bytes returns the value of session key "bytes", or the zero value when it is
-// absent or no longer decodes as []byte.
+// Bytes returns the value of session key "bytes".
 func (sess KindsSession) Bytes() []byte {
 	v, _ := runtime.Lookup(sess.s, "bytes", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupBytes returns the value of session key "bytes" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupBytes returns the value of session key "bytes" and whether it is present.
 func (sess KindsSession) LookupBytes() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "bytes", runtime.Bytes[[]byte]{})
 }
@@ -814,22 +719,18 @@ func (sess KindsSession) DeleteBytes() {
 	sess.s.Delete("bytes")
 }
 
-// PullBytes returns the value of session key "bytes", as LookupBytes does, and
-// removes the key.
+// PullBytes removes session key "bytes" and returns its value, as LookupBytes does.
 func (sess KindsSession) PullBytes() ([]byte, bool) {
 	return runtime.Pull(sess.s, "bytes", runtime.Bytes[[]byte]{})
 }
 
-// Time returns the value of session key "time", or the zero value when it is
-// absent or no longer decodes as time.Time.
+// Time returns the value of session key "time".
 func (sess KindsSession) Time() time.Time {
 	v, _ := runtime.Lookup(sess.s, "time", runtime.Time{})
 	return v
 }
 
 // LookupTime returns the value of session key "time" and whether it is present.
-// A stored value that no longer decodes as time.Time reads as absent and is
-// reported once through the manager's logger.
 func (sess KindsSession) LookupTime() (time.Time, bool) {
 	return runtime.Lookup(sess.s, "time", runtime.Time{})
 }
@@ -849,22 +750,18 @@ func (sess KindsSession) DeleteTime() {
 	sess.s.Delete("time")
 }
 
-// PullTime returns the value of session key "time", as LookupTime does, and
-// removes the key.
+// PullTime removes session key "time" and returns its value, as LookupTime does.
 func (sess KindsSession) PullTime() (time.Time, bool) {
 	return runtime.Pull(sess.s, "time", runtime.Time{})
 }
 
-// Duration returns the value of session key "duration", or the zero value when
-// it is absent or no longer decodes as time.Duration.
+// Duration returns the value of session key "duration".
 func (sess KindsSession) Duration() time.Duration {
 	v, _ := runtime.Lookup(sess.s, "duration", runtime.Signed[time.Duration]{})
 	return v
 }
 
-// LookupDuration returns the value of session key "duration" and whether it is
-// present. A stored value that no longer decodes as time.Duration reads as
-// absent and is reported once through the manager's logger.
+// LookupDuration returns the value of session key "duration" and whether it is present.
 func (sess KindsSession) LookupDuration() (time.Duration, bool) {
 	return runtime.Lookup(sess.s, "duration", runtime.Signed[time.Duration]{})
 }
@@ -884,34 +781,28 @@ func (sess KindsSession) DeleteDuration() {
 	sess.s.Delete("duration")
 }
 
-// PullDuration returns the value of session key "duration", as LookupDuration
-// does, and removes the key.
+// PullDuration removes session key "duration" and returns its value, as LookupDuration does.
 func (sess KindsSession) PullDuration() (time.Duration, bool) {
 	return runtime.Pull(sess.s, "duration", runtime.Signed[time.Duration]{})
 }
 
-// IncrementDuration adds by to the value of session key "duration" and returns
-// the sum; a missing value counts as 0.
+// IncrementDuration adds by to session key "duration", returning this request's view of the sum.
 func (sess KindsSession) IncrementDuration(by time.Duration) time.Duration {
 	return runtime.Add(sess.s, "duration", by, runtime.Signed[time.Duration]{})
 }
 
-// DecrementDuration subtracts by from the value of session key "duration" and
-// returns the difference; a missing value counts as 0.
+// DecrementDuration subtracts by from session key "duration", returning this request's view of the result.
 func (sess KindsSession) DecrementDuration(by time.Duration) time.Duration {
 	return runtime.Add(sess.s, "duration", -by, runtime.Signed[time.Duration]{})
 }
 
-// Flag returns the value of session key "flag", or the zero value when it is
-// absent or no longer decodes as Flag.
+// Flag returns the value of session key "flag".
 func (sess KindsSession) Flag() Flag {
 	v, _ := runtime.Lookup(sess.s, "flag", runtime.Bool[Flag]{})
 	return v
 }
 
 // LookupFlag returns the value of session key "flag" and whether it is present.
-// A stored value that no longer decodes as Flag reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupFlag() (Flag, bool) {
 	return runtime.Lookup(sess.s, "flag", runtime.Bool[Flag]{})
 }
@@ -931,22 +822,18 @@ func (sess KindsSession) DeleteFlag() {
 	sess.s.Delete("flag")
 }
 
-// PullFlag returns the value of session key "flag", as LookupFlag does, and
-// removes the key.
+// PullFlag removes session key "flag" and returns its value, as LookupFlag does.
 func (sess KindsSession) PullFlag() (Flag, bool) {
 	return runtime.Pull(sess.s, "flag", runtime.Bool[Flag]{})
 }
 
-// Count returns the value of session key "count", or the zero value when it is
-// absent or no longer decodes as Count.
+// Count returns the value of session key "count".
 func (sess KindsSession) Count() Count {
 	v, _ := runtime.Lookup(sess.s, "count", runtime.Signed[Count]{})
 	return v
 }
 
-// LookupCount returns the value of session key "count" and whether it is
-// present. A stored value that no longer decodes as Count reads as absent and
-// is reported once through the manager's logger.
+// LookupCount returns the value of session key "count" and whether it is present.
 func (sess KindsSession) LookupCount() (Count, bool) {
 	return runtime.Lookup(sess.s, "count", runtime.Signed[Count]{})
 }
@@ -966,34 +853,28 @@ func (sess KindsSession) DeleteCount() {
 	sess.s.Delete("count")
 }
 
-// PullCount returns the value of session key "count", as LookupCount does, and
-// removes the key.
+// PullCount removes session key "count" and returns its value, as LookupCount does.
 func (sess KindsSession) PullCount() (Count, bool) {
 	return runtime.Pull(sess.s, "count", runtime.Signed[Count]{})
 }
 
-// IncrementCount adds by to the value of session key "count" and returns the
-// sum; a missing value counts as 0.
+// IncrementCount adds by to session key "count", returning this request's view of the sum.
 func (sess KindsSession) IncrementCount(by Count) Count {
 	return runtime.Add(sess.s, "count", by, runtime.Signed[Count]{})
 }
 
-// DecrementCount subtracts by from the value of session key "count" and returns
-// the difference; a missing value counts as 0.
+// DecrementCount subtracts by from session key "count", returning this request's view of the result.
 func (sess KindsSession) DecrementCount(by Count) Count {
 	return runtime.Add(sess.s, "count", -by, runtime.Signed[Count]{})
 }
 
-// Size returns the value of session key "size", or the zero value when it is
-// absent or no longer decodes as Size.
+// Size returns the value of session key "size".
 func (sess KindsSession) Size() Size {
 	v, _ := runtime.Lookup(sess.s, "size", runtime.Unsigned[Size]{})
 	return v
 }
 
 // LookupSize returns the value of session key "size" and whether it is present.
-// A stored value that no longer decodes as Size reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupSize() (Size, bool) {
 	return runtime.Lookup(sess.s, "size", runtime.Unsigned[Size]{})
 }
@@ -1013,34 +894,28 @@ func (sess KindsSession) DeleteSize() {
 	sess.s.Delete("size")
 }
 
-// PullSize returns the value of session key "size", as LookupSize does, and
-// removes the key.
+// PullSize removes session key "size" and returns its value, as LookupSize does.
 func (sess KindsSession) PullSize() (Size, bool) {
 	return runtime.Pull(sess.s, "size", runtime.Unsigned[Size]{})
 }
 
-// IncrementSize adds by to the value of session key "size" and returns the sum;
-// a missing value counts as 0.
+// IncrementSize adds by to session key "size", returning this request's view of the sum.
 func (sess KindsSession) IncrementSize(by Size) Size {
 	return runtime.Add(sess.s, "size", by, runtime.Unsigned[Size]{})
 }
 
-// DecrementSize subtracts by from the value of session key "size" and returns
-// the difference; a missing value counts as 0.
+// DecrementSize subtracts by from session key "size", returning this request's view of the result.
 func (sess KindsSession) DecrementSize(by Size) Size {
 	return runtime.Add(sess.s, "size", -by, runtime.Unsigned[Size]{})
 }
 
-// Ratio returns the value of session key "ratio", or the zero value when it is
-// absent or no longer decodes as Ratio.
+// Ratio returns the value of session key "ratio".
 func (sess KindsSession) Ratio() Ratio {
 	v, _ := runtime.Lookup(sess.s, "ratio", runtime.Float[Ratio]{})
 	return v
 }
 
-// LookupRatio returns the value of session key "ratio" and whether it is
-// present. A stored value that no longer decodes as Ratio reads as absent and
-// is reported once through the manager's logger.
+// LookupRatio returns the value of session key "ratio" and whether it is present.
 func (sess KindsSession) LookupRatio() (Ratio, bool) {
 	return runtime.Lookup(sess.s, "ratio", runtime.Float[Ratio]{})
 }
@@ -1060,22 +935,18 @@ func (sess KindsSession) DeleteRatio() {
 	sess.s.Delete("ratio")
 }
 
-// PullRatio returns the value of session key "ratio", as LookupRatio does, and
-// removes the key.
+// PullRatio removes session key "ratio" and returns its value, as LookupRatio does.
 func (sess KindsSession) PullRatio() (Ratio, bool) {
 	return runtime.Pull(sess.s, "ratio", runtime.Float[Ratio]{})
 }
 
-// Name returns the value of session key "name", or the zero value when it is
-// absent or no longer decodes as Name.
+// Name returns the value of session key "name".
 func (sess KindsSession) Name() Name {
 	v, _ := runtime.Lookup(sess.s, "name", runtime.String[Name]{})
 	return v
 }
 
 // LookupName returns the value of session key "name" and whether it is present.
-// A stored value that no longer decodes as Name reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupName() (Name, bool) {
 	return runtime.Lookup(sess.s, "name", runtime.String[Name]{})
 }
@@ -1095,22 +966,18 @@ func (sess KindsSession) DeleteName() {
 	sess.s.Delete("name")
 }
 
-// PullName returns the value of session key "name", as LookupName does, and
-// removes the key.
+// PullName removes session key "name" and returns its value, as LookupName does.
 func (sess KindsSession) PullName() (Name, bool) {
 	return runtime.Pull(sess.s, "name", runtime.String[Name]{})
 }
 
-// Blob returns the value of session key "blob", or the zero value when it is
-// absent or no longer decodes as Blob.
+// Blob returns the value of session key "blob".
 func (sess KindsSession) Blob() Blob {
 	v, _ := runtime.Lookup(sess.s, "blob", runtime.Bytes[Blob]{})
 	return v
 }
 
 // LookupBlob returns the value of session key "blob" and whether it is present.
-// A stored value that no longer decodes as Blob reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupBlob() (Blob, bool) {
 	return runtime.Lookup(sess.s, "blob", runtime.Bytes[Blob]{})
 }
@@ -1130,22 +997,18 @@ func (sess KindsSession) DeleteBlob() {
 	sess.s.Delete("blob")
 }
 
-// PullBlob returns the value of session key "blob", as LookupBlob does, and
-// removes the key.
+// PullBlob removes session key "blob" and returns its value, as LookupBlob does.
 func (sess KindsSession) PullBlob() (Blob, bool) {
 	return runtime.Pull(sess.s, "blob", runtime.Bytes[Blob]{})
 }
 
-// Seconds returns the value of session key "seconds", or the zero value when it
-// is absent or no longer decodes as Seconds.
+// Seconds returns the value of session key "seconds".
 func (sess KindsSession) Seconds() Seconds {
 	v, _ := runtime.Lookup(sess.s, "seconds", runtime.Signed[Seconds]{})
 	return v
 }
 
-// LookupSeconds returns the value of session key "seconds" and whether it is
-// present. A stored value that no longer decodes as Seconds reads as absent and
-// is reported once through the manager's logger.
+// LookupSeconds returns the value of session key "seconds" and whether it is present.
 func (sess KindsSession) LookupSeconds() (Seconds, bool) {
 	return runtime.Lookup(sess.s, "seconds", runtime.Signed[Seconds]{})
 }
@@ -1165,34 +1028,28 @@ func (sess KindsSession) DeleteSeconds() {
 	sess.s.Delete("seconds")
 }
 
-// PullSeconds returns the value of session key "seconds", as LookupSeconds
-// does, and removes the key.
+// PullSeconds removes session key "seconds" and returns its value, as LookupSeconds does.
 func (sess KindsSession) PullSeconds() (Seconds, bool) {
 	return runtime.Pull(sess.s, "seconds", runtime.Signed[Seconds]{})
 }
 
-// IncrementSeconds adds by to the value of session key "seconds" and returns
-// the sum; a missing value counts as 0.
+// IncrementSeconds adds by to session key "seconds", returning this request's view of the sum.
 func (sess KindsSession) IncrementSeconds(by Seconds) Seconds {
 	return runtime.Add(sess.s, "seconds", by, runtime.Signed[Seconds]{})
 }
 
-// DecrementSeconds subtracts by from the value of session key "seconds" and
-// returns the difference; a missing value counts as 0.
+// DecrementSeconds subtracts by from session key "seconds", returning this request's view of the result.
 func (sess KindsSession) DecrementSeconds(by Seconds) Seconds {
 	return runtime.Add(sess.s, "seconds", -by, runtime.Signed[Seconds]{})
 }
 
-// Stamp returns the value of session key "stamp", or the zero value when it is
-// absent or no longer decodes as Stamp.
+// Stamp returns the value of session key "stamp".
 func (sess KindsSession) Stamp() Stamp {
 	v, _ := runtime.Lookup(sess.s, "stamp", runtime.Time{})
 	return v
 }
 
-// LookupStamp returns the value of session key "stamp" and whether it is
-// present. A stored value that no longer decodes as Stamp reads as absent and
-// is reported once through the manager's logger.
+// LookupStamp returns the value of session key "stamp" and whether it is present.
 func (sess KindsSession) LookupStamp() (Stamp, bool) {
 	return runtime.Lookup(sess.s, "stamp", runtime.Time{})
 }
@@ -1212,22 +1069,18 @@ func (sess KindsSession) DeleteStamp() {
 	sess.s.Delete("stamp")
 }
 
-// PullStamp returns the value of session key "stamp", as LookupStamp does, and
-// removes the key.
+// PullStamp removes session key "stamp" and returns its value, as LookupStamp does.
 func (sess KindsSession) PullStamp() (Stamp, bool) {
 	return runtime.Pull(sess.s, "stamp", runtime.Time{})
 }
 
-// Ints returns the value of session key "ints", or the zero value when it is
-// absent or no longer decodes as []int.
+// Ints returns the value of session key "ints".
 func (sess KindsSession) Ints() []int {
 	v, _ := runtime.Lookup(sess.s, "ints", runtime.Value[[]int]{})
 	return v
 }
 
 // LookupInts returns the value of session key "ints" and whether it is present.
-// A stored value that no longer decodes as []int reads as absent and is
-// reported once through the manager's logger.
 func (sess KindsSession) LookupInts() ([]int, bool) {
 	return runtime.Lookup(sess.s, "ints", runtime.Value[[]int]{})
 }
@@ -1247,22 +1100,18 @@ func (sess KindsSession) DeleteInts() {
 	sess.s.Delete("ints")
 }
 
-// PullInts returns the value of session key "ints", as LookupInts does, and
-// removes the key.
+// PullInts removes session key "ints" and returns its value, as LookupInts does.
 func (sess KindsSession) PullInts() ([]int, bool) {
 	return runtime.Pull(sess.s, "ints", runtime.Value[[]int]{})
 }
 
-// Matrix returns the value of session key "matrix", or the zero value when it
-// is absent or no longer decodes as [2][3]int8.
+// Matrix returns the value of session key "matrix".
 func (sess KindsSession) Matrix() [2][3]int8 {
 	v, _ := runtime.Lookup(sess.s, "matrix", runtime.Value[[2][3]int8]{})
 	return v
 }
 
-// LookupMatrix returns the value of session key "matrix" and whether it is
-// present. A stored value that no longer decodes as [2][3]int8 reads as absent
-// and is reported once through the manager's logger.
+// LookupMatrix returns the value of session key "matrix" and whether it is present.
 func (sess KindsSession) LookupMatrix() ([2][3]int8, bool) {
 	return runtime.Lookup(sess.s, "matrix", runtime.Value[[2][3]int8]{})
 }
@@ -1282,22 +1131,18 @@ func (sess KindsSession) DeleteMatrix() {
 	sess.s.Delete("matrix")
 }
 
-// PullMatrix returns the value of session key "matrix", as LookupMatrix does,
-// and removes the key.
+// PullMatrix removes session key "matrix" and returns its value, as LookupMatrix does.
 func (sess KindsSession) PullMatrix() ([2][3]int8, bool) {
 	return runtime.Pull(sess.s, "matrix", runtime.Value[[2][3]int8]{})
 }
 
-// ByName returns the value of session key "by_name", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// ByName returns the value of session key "by_name".
 func (sess KindsSession) ByName() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "by_name", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupByName returns the value of session key "by_name" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupByName returns the value of session key "by_name" and whether it is present.
 func (sess KindsSession) LookupByName() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "by_name", runtime.Value[map[string]int]{})
 }
@@ -1317,22 +1162,18 @@ func (sess KindsSession) DeleteByName() {
 	sess.s.Delete("by_name")
 }
 
-// PullByName returns the value of session key "by_name", as LookupByName does,
-// and removes the key.
+// PullByName removes session key "by_name" and returns its value, as LookupByName does.
 func (sess KindsSession) PullByName() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "by_name", runtime.Value[map[string]int]{})
 }
 
-// ByID returns the value of session key "by_id", or the zero value when it is
-// absent or no longer decodes as map[int64]Line.
+// ByID returns the value of session key "by_id".
 func (sess KindsSession) ByID() map[int64]Line {
 	v, _ := runtime.Lookup(sess.s, "by_id", runtime.Value[map[int64]Line]{})
 	return v
 }
 
-// LookupByID returns the value of session key "by_id" and whether it is
-// present. A stored value that no longer decodes as map[int64]Line reads as
-// absent and is reported once through the manager's logger.
+// LookupByID returns the value of session key "by_id" and whether it is present.
 func (sess KindsSession) LookupByID() (map[int64]Line, bool) {
 	return runtime.Lookup(sess.s, "by_id", runtime.Value[map[int64]Line]{})
 }
@@ -1352,22 +1193,18 @@ func (sess KindsSession) DeleteByID() {
 	sess.s.Delete("by_id")
 }
 
-// PullByID returns the value of session key "by_id", as LookupByID does, and
-// removes the key.
+// PullByID removes session key "by_id" and returns its value, as LookupByID does.
 func (sess KindsSession) PullByID() (map[int64]Line, bool) {
 	return runtime.Pull(sess.s, "by_id", runtime.Value[map[int64]Line]{})
 }
 
-// ByCount returns the value of session key "by_count", or the zero value when
-// it is absent or no longer decodes as map[Count][]Name.
+// ByCount returns the value of session key "by_count".
 func (sess KindsSession) ByCount() map[Count][]Name {
 	v, _ := runtime.Lookup(sess.s, "by_count", runtime.Value[map[Count][]Name]{})
 	return v
 }
 
-// LookupByCount returns the value of session key "by_count" and whether it is
-// present. A stored value that no longer decodes as map[Count][]Name reads as
-// absent and is reported once through the manager's logger.
+// LookupByCount returns the value of session key "by_count" and whether it is present.
 func (sess KindsSession) LookupByCount() (map[Count][]Name, bool) {
 	return runtime.Lookup(sess.s, "by_count", runtime.Value[map[Count][]Name]{})
 }
@@ -1387,22 +1224,18 @@ func (sess KindsSession) DeleteByCount() {
 	sess.s.Delete("by_count")
 }
 
-// PullByCount returns the value of session key "by_count", as LookupByCount
-// does, and removes the key.
+// PullByCount removes session key "by_count" and returns its value, as LookupByCount does.
 func (sess KindsSession) PullByCount() (map[Count][]Name, bool) {
 	return runtime.Pull(sess.s, "by_count", runtime.Value[map[Count][]Name]{})
 }
 
-// Line returns the value of session key "line", or the zero value when it is
-// absent or no longer decodes as Line.
+// Line returns the value of session key "line".
 func (sess KindsSession) Line() Line {
 	v, _ := runtime.Lookup(sess.s, "line", runtime.Value[Line]{})
 	return v
 }
 
 // LookupLine returns the value of session key "line" and whether it is present.
-// A stored value that no longer decodes as Line reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupLine() (Line, bool) {
 	return runtime.Lookup(sess.s, "line", runtime.Value[Line]{})
 }
@@ -1422,22 +1255,18 @@ func (sess KindsSession) DeleteLine() {
 	sess.s.Delete("line")
 }
 
-// PullLine returns the value of session key "line", as LookupLine does, and
-// removes the key.
+// PullLine removes session key "line" and returns its value, as LookupLine does.
 func (sess KindsSession) PullLine() (Line, bool) {
 	return runtime.Pull(sess.s, "line", runtime.Value[Line]{})
 }
 
-// LinePtr returns the value of session key "line_ptr", or the zero value when
-// it is absent or no longer decodes as *Line.
+// LinePtr returns the value of session key "line_ptr".
 func (sess KindsSession) LinePtr() *Line {
 	v, _ := runtime.Lookup(sess.s, "line_ptr", runtime.Value[*Line]{})
 	return v
 }
 
-// LookupLinePtr returns the value of session key "line_ptr" and whether it is
-// present. A stored value that no longer decodes as *Line reads as absent and
-// is reported once through the manager's logger.
+// LookupLinePtr returns the value of session key "line_ptr" and whether it is present.
 func (sess KindsSession) LookupLinePtr() (*Line, bool) {
 	return runtime.Lookup(sess.s, "line_ptr", runtime.Value[*Line]{})
 }
@@ -1457,22 +1286,18 @@ func (sess KindsSession) DeleteLinePtr() {
 	sess.s.Delete("line_ptr")
 }
 
-// PullLinePtr returns the value of session key "line_ptr", as LookupLinePtr
-// does, and removes the key.
+// PullLinePtr removes session key "line_ptr" and returns its value, as LookupLinePtr does.
 func (sess KindsSession) PullLinePtr() (*Line, bool) {
 	return runtime.Pull(sess.s, "line_ptr", runtime.Value[*Line]{})
 }
 
-// Point returns the value of session key "point", or the zero value when it is
-// absent or no longer decodes as image.Point.
+// Point returns the value of session key "point".
 func (sess KindsSession) Point() image.Point {
 	v, _ := runtime.Lookup(sess.s, "point", runtime.Value[image.Point]{})
 	return v
 }
 
-// LookupPoint returns the value of session key "point" and whether it is
-// present. A stored value that no longer decodes as image.Point reads as absent
-// and is reported once through the manager's logger.
+// LookupPoint returns the value of session key "point" and whether it is present.
 func (sess KindsSession) LookupPoint() (image.Point, bool) {
 	return runtime.Lookup(sess.s, "point", runtime.Value[image.Point]{})
 }
@@ -1492,22 +1317,18 @@ func (sess KindsSession) DeletePoint() {
 	sess.s.Delete("point")
 }
 
-// PullPoint returns the value of session key "point", as LookupPoint does, and
-// removes the key.
+// PullPoint removes session key "point" and returns its value, as LookupPoint does.
 func (sess KindsSession) PullPoint() (image.Point, bool) {
 	return runtime.Pull(sess.s, "point", runtime.Value[image.Point]{})
 }
 
-// Rect returns the value of session key "rect", or the zero value when it is
-// absent or no longer decodes as image.Rectangle.
+// Rect returns the value of session key "rect".
 func (sess KindsSession) Rect() image.Rectangle {
 	v, _ := runtime.Lookup(sess.s, "rect", runtime.Value[image.Rectangle]{})
 	return v
 }
 
 // LookupRect returns the value of session key "rect" and whether it is present.
-// A stored value that no longer decodes as image.Rectangle reads as absent and
-// is reported once through the manager's logger.
 func (sess KindsSession) LookupRect() (image.Rectangle, bool) {
 	return runtime.Lookup(sess.s, "rect", runtime.Value[image.Rectangle]{})
 }
@@ -1527,22 +1348,18 @@ func (sess KindsSession) DeleteRect() {
 	sess.s.Delete("rect")
 }
 
-// PullRect returns the value of session key "rect", as LookupRect does, and
-// removes the key.
+// PullRect removes session key "rect" and returns its value, as LookupRect does.
 func (sess KindsSession) PullRect() (image.Rectangle, bool) {
 	return runtime.Pull(sess.s, "rect", runtime.Value[image.Rectangle]{})
 }
 
-// Lines returns the value of session key "lines", or the zero value when it is
-// absent or no longer decodes as []Line.
+// Lines returns the value of session key "lines".
 func (sess KindsSession) Lines() []Line {
 	v, _ := runtime.Lookup(sess.s, "lines", runtime.Value[[]Line]{})
 	return v
 }
 
-// LookupLines returns the value of session key "lines" and whether it is
-// present. A stored value that no longer decodes as []Line reads as absent and
-// is reported once through the manager's logger.
+// LookupLines returns the value of session key "lines" and whether it is present.
 func (sess KindsSession) LookupLines() ([]Line, bool) {
 	return runtime.Lookup(sess.s, "lines", runtime.Value[[]Line]{})
 }
@@ -1562,22 +1379,18 @@ func (sess KindsSession) DeleteLines() {
 	sess.s.Delete("lines")
 }
 
-// PullLines returns the value of session key "lines", as LookupLines does, and
-// removes the key.
+// PullLines removes session key "lines" and returns its value, as LookupLines does.
 func (sess KindsSession) PullLines() ([]Line, bool) {
 	return runtime.Pull(sess.s, "lines", runtime.Value[[]Line]{})
 }
 
-// Times returns the value of session key "times", or the zero value when it is
-// absent or no longer decodes as []time.Time.
+// Times returns the value of session key "times".
 func (sess KindsSession) Times() []time.Time {
 	v, _ := runtime.Lookup(sess.s, "times", runtime.Value[[]time.Time]{})
 	return v
 }
 
-// LookupTimes returns the value of session key "times" and whether it is
-// present. A stored value that no longer decodes as []time.Time reads as absent
-// and is reported once through the manager's logger.
+// LookupTimes returns the value of session key "times" and whether it is present.
 func (sess KindsSession) LookupTimes() ([]time.Time, bool) {
 	return runtime.Lookup(sess.s, "times", runtime.Value[[]time.Time]{})
 }
@@ -1597,22 +1410,18 @@ func (sess KindsSession) DeleteTimes() {
 	sess.s.Delete("times")
 }
 
-// PullTimes returns the value of session key "times", as LookupTimes does, and
-// removes the key.
+// PullTimes removes session key "times" and returns its value, as LookupTimes does.
 func (sess KindsSession) PullTimes() ([]time.Time, bool) {
 	return runtime.Pull(sess.s, "times", runtime.Value[[]time.Time]{})
 }
 
-// Tags returns the value of session key "tags", or the zero value when it is
-// absent or no longer decodes as Tags.
+// Tags returns the value of session key "tags".
 func (sess KindsSession) Tags() Tags {
 	v, _ := runtime.Lookup(sess.s, "tags", runtime.Value[Tags]{})
 	return v
 }
 
 // LookupTags returns the value of session key "tags" and whether it is present.
-// A stored value that no longer decodes as Tags reads as absent and is reported
-// once through the manager's logger.
 func (sess KindsSession) LookupTags() (Tags, bool) {
 	return runtime.Lookup(sess.s, "tags", runtime.Value[Tags]{})
 }
@@ -1632,23 +1441,18 @@ func (sess KindsSession) DeleteTags() {
 	sess.s.Delete("tags")
 }
 
-// PullTags returns the value of session key "tags", as LookupTags does, and
-// removes the key.
+// PullTags removes session key "tags" and returns its value, as LookupTags does.
 func (sess KindsSession) PullTags() (Tags, bool) {
 	return runtime.Pull(sess.s, "tags", runtime.Value[Tags]{})
 }
 
-// Nested returns the value of session key "nested", or the zero value when it
-// is absent or no longer decodes as map[string][]map[string]*Line.
+// Nested returns the value of session key "nested".
 func (sess KindsSession) Nested() map[string][]map[string]*Line {
 	v, _ := runtime.Lookup(sess.s, "nested", runtime.Value[map[string][]map[string]*Line]{})
 	return v
 }
 
-// LookupNested returns the value of session key "nested" and whether it is
-// present. A stored value that no longer decodes as
-// map[string][]map[string]*Line reads as absent and is reported once through
-// the manager's logger.
+// LookupNested returns the value of session key "nested" and whether it is present.
 func (sess KindsSession) LookupNested() (map[string][]map[string]*Line, bool) {
 	return runtime.Lookup(sess.s, "nested", runtime.Value[map[string][]map[string]*Line]{})
 }
@@ -1668,14 +1472,12 @@ func (sess KindsSession) DeleteNested() {
 	sess.s.Delete("nested")
 }
 
-// PullNested returns the value of session key "nested", as LookupNested does,
-// and removes the key.
+// PullNested removes session key "nested" and returns its value, as LookupNested does.
 func (sess KindsSession) PullNested() (map[string][]map[string]*Line, bool) {
 	return runtime.Pull(sess.s, "nested", runtime.Value[map[string][]map[string]*Line]{})
 }
 
-// Anon returns the value of session key "anon", or the zero value when it is
-// absent or no longer decodes as struct{A int; B int}.
+// Anon returns the value of session key "anon".
 func (sess KindsSession) Anon() struct {
 	A int
 	B int
@@ -1688,8 +1490,6 @@ func (sess KindsSession) Anon() struct {
 }
 
 // LookupAnon returns the value of session key "anon" and whether it is present.
-// A stored value that no longer decodes as struct{A int; B int} reads as absent
-// and is reported once through the manager's logger.
 func (sess KindsSession) LookupAnon() (struct {
 	A int
 	B int
@@ -1721,8 +1521,7 @@ func (sess KindsSession) DeleteAnon() {
 	sess.s.Delete("anon")
 }
 
-// PullAnon returns the value of session key "anon", as LookupAnon does, and
-// removes the key.
+// PullAnon removes session key "anon" and returns its value, as LookupAnon does.
 func (sess KindsSession) PullAnon() (struct {
 	A int
 	B int
@@ -1733,16 +1532,13 @@ func (sess KindsSession) PullAnon() (struct {
 	}]{})
 }
 
-// IntPtr returns the value of session key "int_ptr", or the zero value when it
-// is absent or no longer decodes as *int.
+// IntPtr returns the value of session key "int_ptr".
 func (sess KindsSession) IntPtr() *int {
 	v, _ := runtime.Lookup(sess.s, "int_ptr", runtime.Value[*int]{})
 	return v
 }
 
-// LookupIntPtr returns the value of session key "int_ptr" and whether it is
-// present. A stored value that no longer decodes as *int reads as absent and is
-// reported once through the manager's logger.
+// LookupIntPtr returns the value of session key "int_ptr" and whether it is present.
 func (sess KindsSession) LookupIntPtr() (*int, bool) {
 	return runtime.Lookup(sess.s, "int_ptr", runtime.Value[*int]{})
 }
@@ -1762,22 +1558,18 @@ func (sess KindsSession) DeleteIntPtr() {
 	sess.s.Delete("int_ptr")
 }
 
-// PullIntPtr returns the value of session key "int_ptr", as LookupIntPtr does,
-// and removes the key.
+// PullIntPtr removes session key "int_ptr" and returns its value, as LookupIntPtr does.
 func (sess KindsSession) PullIntPtr() (*int, bool) {
 	return runtime.Pull(sess.s, "int_ptr", runtime.Value[*int]{})
 }
 
-// BlobList returns the value of session key "blob_list", or the zero value when
-// it is absent or no longer decodes as [][]byte.
+// BlobList returns the value of session key "blob_list".
 func (sess KindsSession) BlobList() [][]byte {
 	v, _ := runtime.Lookup(sess.s, "blob_list", runtime.Value[[][]byte]{})
 	return v
 }
 
-// LookupBlobList returns the value of session key "blob_list" and whether it is
-// present. A stored value that no longer decodes as [][]byte reads as absent
-// and is reported once through the manager's logger.
+// LookupBlobList returns the value of session key "blob_list" and whether it is present.
 func (sess KindsSession) LookupBlobList() ([][]byte, bool) {
 	return runtime.Lookup(sess.s, "blob_list", runtime.Value[[][]byte]{})
 }
@@ -1797,14 +1589,12 @@ func (sess KindsSession) DeleteBlobList() {
 	sess.s.Delete("blob_list")
 }
 
-// PullBlobList returns the value of session key "blob_list", as LookupBlobList
-// does, and removes the key.
+// PullBlobList removes session key "blob_list" and returns its value, as LookupBlobList does.
 func (sess KindsSession) PullBlobList() ([][]byte, bool) {
 	return runtime.Pull(sess.s, "blob_list", runtime.Value[[][]byte]{})
 }
 
-// FlashNotice flashes v under flash key "notice": readable for the rest of this
-// request and during the next one.
+// FlashNotice flashes v under flash key "notice", readable in this request and the next.
 func (sess KindsSession) FlashNotice(v string) {
 	runtime.Flash(sess.s, "notice", v, runtime.String[string]{})
 }
@@ -1814,16 +1604,13 @@ func (sess KindsSession) NowNotice(v string) {
 	runtime.Now(sess.s, "notice", v, runtime.String[string]{})
 }
 
-// Notice returns the value of flash key "notice", or the zero value when it is
-// absent or no longer decodes as string.
+// Notice returns the value of flash key "notice".
 func (sess KindsSession) Notice() string {
 	v, _ := runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 	return v
 }
 
-// LookupNotice returns the value of flash key "notice" and whether it is
-// readable. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupNotice returns the value of flash key "notice" and whether it is readable.
 func (sess KindsSession) LookupNotice() (string, bool) {
 	return runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 }
@@ -1844,8 +1631,7 @@ func (sess KindsSession) DeleteNotice() {
 	sess.s.DeleteFlash("notice")
 }
 
-// FlashAlert flashes v under flash key "alert": readable for the rest of this
-// request and during the next one.
+// FlashAlert flashes v under flash key "alert", readable in this request and the next.
 func (sess KindsSession) FlashAlert(v Line) {
 	runtime.Flash(sess.s, "alert", v, runtime.Value[Line]{})
 }
@@ -1855,16 +1641,13 @@ func (sess KindsSession) NowAlert(v Line) {
 	runtime.Now(sess.s, "alert", v, runtime.Value[Line]{})
 }
 
-// Alert returns the value of flash key "alert", or the zero value when it is
-// absent or no longer decodes as Line.
+// Alert returns the value of flash key "alert".
 func (sess KindsSession) Alert() Line {
 	v, _ := runtime.LookupFlash(sess.s, "alert", runtime.Value[Line]{})
 	return v
 }
 
-// LookupAlert returns the value of flash key "alert" and whether it is
-// readable. A stored value that no longer decodes as Line reads as absent and
-// is reported once through the manager's logger.
+// LookupAlert returns the value of flash key "alert" and whether it is readable.
 func (sess KindsSession) LookupAlert() (Line, bool) {
 	return runtime.LookupFlash(sess.s, "alert", runtime.Value[Line]{})
 }
@@ -1885,8 +1668,7 @@ func (sess KindsSession) DeleteAlert() {
 	sess.s.DeleteFlash("alert")
 }
 
-// FlashErrs flashes v under flash key "errs": readable for the rest of this
-// request and during the next one.
+// FlashErrs flashes v under flash key "errs", readable in this request and the next.
 func (sess KindsSession) FlashErrs(v []string) {
 	runtime.Flash(sess.s, "errs", v, runtime.Value[[]string]{})
 }
@@ -1896,16 +1678,13 @@ func (sess KindsSession) NowErrs(v []string) {
 	runtime.Now(sess.s, "errs", v, runtime.Value[[]string]{})
 }
 
-// Errs returns the value of flash key "errs", or the zero value when it is
-// absent or no longer decodes as []string.
+// Errs returns the value of flash key "errs".
 func (sess KindsSession) Errs() []string {
 	v, _ := runtime.LookupFlash(sess.s, "errs", runtime.Value[[]string]{})
 	return v
 }
 
 // LookupErrs returns the value of flash key "errs" and whether it is readable.
-// A stored value that no longer decodes as []string reads as absent and is
-// reported once through the manager's logger.
 func (sess KindsSession) LookupErrs() ([]string, bool) {
 	return runtime.LookupFlash(sess.s, "errs", runtime.Value[[]string]{})
 }
@@ -1926,8 +1705,7 @@ func (sess KindsSession) DeleteErrs() {
 	sess.s.DeleteFlash("errs")
 }
 
-// FlashUntil flashes v under flash key "until": readable for the rest of this
-// request and during the next one.
+// FlashUntil flashes v under flash key "until", readable in this request and the next.
 func (sess KindsSession) FlashUntil(v time.Time) {
 	runtime.Flash(sess.s, "until", v, runtime.Time{})
 }
@@ -1937,16 +1715,13 @@ func (sess KindsSession) NowUntil(v time.Time) {
 	runtime.Now(sess.s, "until", v, runtime.Time{})
 }
 
-// Until returns the value of flash key "until", or the zero value when it is
-// absent or no longer decodes as time.Time.
+// Until returns the value of flash key "until".
 func (sess KindsSession) Until() time.Time {
 	v, _ := runtime.LookupFlash(sess.s, "until", runtime.Time{})
 	return v
 }
 
-// LookupUntil returns the value of flash key "until" and whether it is
-// readable. A stored value that no longer decodes as time.Time reads as absent
-// and is reported once through the manager's logger.
+// LookupUntil returns the value of flash key "until" and whether it is readable.
 func (sess KindsSession) LookupUntil() (time.Time, bool) {
 	return runtime.LookupFlash(sess.s, "until", runtime.Time{})
 }
@@ -1967,8 +1742,7 @@ func (sess KindsSession) DeleteUntil() {
 	sess.s.DeleteFlash("until")
 }
 
-// FlashCounter flashes v under flash key "flash.counter": readable for the rest
-// of this request and during the next one.
+// FlashCounter flashes v under flash key "flash.counter", readable in this request and the next.
 func (sess KindsSession) FlashCounter(v int) {
 	runtime.Flash(sess.s, "flash.counter", v, runtime.Signed[int]{})
 }
@@ -1978,41 +1752,34 @@ func (sess KindsSession) NowCounter(v int) {
 	runtime.Now(sess.s, "flash.counter", v, runtime.Signed[int]{})
 }
 
-// Counter returns the value of flash key "flash.counter", or the zero value
-// when it is absent or no longer decodes as int.
+// Counter returns the value of flash key "flash.counter".
 func (sess KindsSession) Counter() int {
 	v, _ := runtime.LookupFlash(sess.s, "flash.counter", runtime.Signed[int]{})
 	return v
 }
 
-// LookupCounter returns the value of flash key "flash.counter" and whether it
-// is readable. A stored value that no longer decodes as int reads as absent and
-// is reported once through the manager's logger.
+// LookupCounter returns the value of flash key "flash.counter" and whether it is readable.
 func (sess KindsSession) LookupCounter() (int, bool) {
 	return runtime.LookupFlash(sess.s, "flash.counter", runtime.Signed[int]{})
 }
 
-// HasCounter reports whether flash key "flash.counter" is readable in this
-// request.
+// HasCounter reports whether flash key "flash.counter" is readable in this request.
 func (sess KindsSession) HasCounter() bool {
 	_, ok := sess.s.Flashed("flash.counter")
 	return ok
 }
 
-// KeepCounter keeps flash key "flash.counter" readable during the next request
-// too.
+// KeepCounter keeps flash key "flash.counter" readable during the next request too.
 func (sess KindsSession) KeepCounter() {
 	sess.s.Keep("flash.counter")
 }
 
-// DeleteCounter removes flash key "flash.counter" from this request and the
-// next.
+// DeleteCounter removes flash key "flash.counter" from this request and the next.
 func (sess KindsSession) DeleteCounter() {
 	sess.s.DeleteFlash("flash.counter")
 }
 
-// All returns a Kinds holding every current data and flash value of the
-// session; absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Kinds, absent values zero, for templates.
 func (sess KindsSession) All() Kinds {
 	return Kinds{
 		Bool:     sess.Bool(),
@@ -2077,14 +1844,12 @@ func (sess KindsSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess KindsSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess KindsSession) Invalidate() {
 	sess.s.Invalidate()
 }

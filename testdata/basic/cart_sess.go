@@ -9,16 +9,19 @@ import (
 )
 
 // CartSession reads and writes the session values that Cart declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with CartSessionFrom or
-// NewCartSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// CartSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with CartSessionFrom or NewCartSession.
 type CartSession struct {
 	s *runtime.Session
 }
 
-// CartSessionFrom returns the CartSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// CartSessionFrom returns the CartSession of ctx's request; it fails as runtime.From does.
 func CartSessionFrom(ctx context.Context) (CartSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -27,22 +30,18 @@ func CartSessionFrom(ctx context.Context) (CartSession, error) {
 	return CartSession{s: s}, nil
 }
 
-// NewCartSession returns a CartSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewCartSession returns a CartSession over s, for code outside a request and for tests.
 func NewCartSession(s *runtime.Session) CartSession {
 	return CartSession{s: s}
 }
 
-// CartID returns the value of session key "cart_id", or the zero value when it
-// is absent or no longer decodes as int64.
+// CartID returns the value of session key "cart_id".
 func (sess CartSession) CartID() int64 {
 	v, _ := runtime.Lookup(sess.s, "cart_id", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupCartID returns the value of session key "cart_id" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupCartID returns the value of session key "cart_id" and whether it is present.
 func (sess CartSession) LookupCartID() (int64, bool) {
 	return runtime.Lookup(sess.s, "cart_id", runtime.Signed[int64]{})
 }
@@ -62,34 +61,28 @@ func (sess CartSession) DeleteCartID() {
 	sess.s.Delete("cart_id")
 }
 
-// PullCartID returns the value of session key "cart_id", as LookupCartID does,
-// and removes the key.
+// PullCartID removes session key "cart_id" and returns its value, as LookupCartID does.
 func (sess CartSession) PullCartID() (int64, bool) {
 	return runtime.Pull(sess.s, "cart_id", runtime.Signed[int64]{})
 }
 
-// IncrementCartID adds by to the value of session key "cart_id" and returns the
-// sum; a missing value counts as 0.
+// IncrementCartID adds by to session key "cart_id", returning this request's view of the sum.
 func (sess CartSession) IncrementCartID(by int64) int64 {
 	return runtime.Add(sess.s, "cart_id", by, runtime.Signed[int64]{})
 }
 
-// DecrementCartID subtracts by from the value of session key "cart_id" and
-// returns the difference; a missing value counts as 0.
+// DecrementCartID subtracts by from session key "cart_id", returning this request's view of the result.
 func (sess CartSession) DecrementCartID(by int64) int64 {
 	return runtime.Add(sess.s, "cart_id", -by, runtime.Signed[int64]{})
 }
 
-// User returns the value of session key "uid", or the zero value when it is
-// absent or no longer decodes as UserID.
+// User returns the value of session key "uid".
 func (sess CartSession) User() UserID {
 	v, _ := runtime.Lookup(sess.s, "uid", runtime.Signed[UserID]{})
 	return v
 }
 
 // LookupUser returns the value of session key "uid" and whether it is present.
-// A stored value that no longer decodes as UserID reads as absent and is
-// reported once through the manager's logger.
 func (sess CartSession) LookupUser() (UserID, bool) {
 	return runtime.Lookup(sess.s, "uid", runtime.Signed[UserID]{})
 }
@@ -109,34 +102,28 @@ func (sess CartSession) DeleteUser() {
 	sess.s.Delete("uid")
 }
 
-// PullUser returns the value of session key "uid", as LookupUser does, and
-// removes the key.
+// PullUser removes session key "uid" and returns its value, as LookupUser does.
 func (sess CartSession) PullUser() (UserID, bool) {
 	return runtime.Pull(sess.s, "uid", runtime.Signed[UserID]{})
 }
 
-// IncrementUser adds by to the value of session key "uid" and returns the sum;
-// a missing value counts as 0.
+// IncrementUser adds by to session key "uid", returning this request's view of the sum.
 func (sess CartSession) IncrementUser(by UserID) UserID {
 	return runtime.Add(sess.s, "uid", by, runtime.Signed[UserID]{})
 }
 
-// DecrementUser subtracts by from the value of session key "uid" and returns
-// the difference; a missing value counts as 0.
+// DecrementUser subtracts by from session key "uid", returning this request's view of the result.
 func (sess CartSession) DecrementUser(by UserID) UserID {
 	return runtime.Add(sess.s, "uid", -by, runtime.Signed[UserID]{})
 }
 
-// Items returns the value of session key "items", or the zero value when it is
-// absent or no longer decodes as []Item.
+// Items returns the value of session key "items".
 func (sess CartSession) Items() []Item {
 	v, _ := runtime.Lookup(sess.s, "items", runtime.Value[[]Item]{})
 	return v
 }
 
-// LookupItems returns the value of session key "items" and whether it is
-// present. A stored value that no longer decodes as []Item reads as absent and
-// is reported once through the manager's logger.
+// LookupItems returns the value of session key "items" and whether it is present.
 func (sess CartSession) LookupItems() ([]Item, bool) {
 	return runtime.Lookup(sess.s, "items", runtime.Value[[]Item]{})
 }
@@ -156,22 +143,18 @@ func (sess CartSession) DeleteItems() {
 	sess.s.Delete("items")
 }
 
-// PullItems returns the value of session key "items", as LookupItems does, and
-// removes the key.
+// PullItems removes session key "items" and returns its value, as LookupItems does.
 func (sess CartSession) PullItems() ([]Item, bool) {
 	return runtime.Pull(sess.s, "items", runtime.Value[[]Item]{})
 }
 
-// Updated returns the value of session key "updated", or the zero value when it
-// is absent or no longer decodes as time.Time.
+// Updated returns the value of session key "updated".
 func (sess CartSession) Updated() time.Time {
 	v, _ := runtime.Lookup(sess.s, "updated", runtime.Time{})
 	return v
 }
 
-// LookupUpdated returns the value of session key "updated" and whether it is
-// present. A stored value that no longer decodes as time.Time reads as absent
-// and is reported once through the manager's logger.
+// LookupUpdated returns the value of session key "updated" and whether it is present.
 func (sess CartSession) LookupUpdated() (time.Time, bool) {
 	return runtime.Lookup(sess.s, "updated", runtime.Time{})
 }
@@ -191,14 +174,12 @@ func (sess CartSession) DeleteUpdated() {
 	sess.s.Delete("updated")
 }
 
-// PullUpdated returns the value of session key "updated", as LookupUpdated
-// does, and removes the key.
+// PullUpdated removes session key "updated" and returns its value, as LookupUpdated does.
 func (sess CartSession) PullUpdated() (time.Time, bool) {
 	return runtime.Pull(sess.s, "updated", runtime.Time{})
 }
 
-// FlashNotice flashes v under flash key "notice": readable for the rest of this
-// request and during the next one.
+// FlashNotice flashes v under flash key "notice", readable in this request and the next.
 func (sess CartSession) FlashNotice(v string) {
 	runtime.Flash(sess.s, "notice", v, runtime.String[string]{})
 }
@@ -208,16 +189,13 @@ func (sess CartSession) NowNotice(v string) {
 	runtime.Now(sess.s, "notice", v, runtime.String[string]{})
 }
 
-// Notice returns the value of flash key "notice", or the zero value when it is
-// absent or no longer decodes as string.
+// Notice returns the value of flash key "notice".
 func (sess CartSession) Notice() string {
 	v, _ := runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 	return v
 }
 
-// LookupNotice returns the value of flash key "notice" and whether it is
-// readable. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupNotice returns the value of flash key "notice" and whether it is readable.
 func (sess CartSession) LookupNotice() (string, bool) {
 	return runtime.LookupFlash(sess.s, "notice", runtime.String[string]{})
 }
@@ -238,16 +216,13 @@ func (sess CartSession) DeleteNotice() {
 	sess.s.DeleteFlash("notice")
 }
 
-// HTTPCount returns the value of session key "http_count", or the zero value
-// when it is absent or no longer decodes as uint32.
+// HTTPCount returns the value of session key "http_count".
 func (sess CartSession) HTTPCount() uint32 {
 	v, _ := runtime.Lookup(sess.s, "http_count", runtime.Unsigned[uint32]{})
 	return v
 }
 
-// LookupHTTPCount returns the value of session key "http_count" and whether it
-// is present. A stored value that no longer decodes as uint32 reads as absent
-// and is reported once through the manager's logger.
+// LookupHTTPCount returns the value of session key "http_count" and whether it is present.
 func (sess CartSession) LookupHTTPCount() (uint32, bool) {
 	return runtime.Lookup(sess.s, "http_count", runtime.Unsigned[uint32]{})
 }
@@ -267,26 +242,22 @@ func (sess CartSession) DeleteHTTPCount() {
 	sess.s.Delete("http_count")
 }
 
-// PullHTTPCount returns the value of session key "http_count", as
-// LookupHTTPCount does, and removes the key.
+// PullHTTPCount removes session key "http_count" and returns its value, as LookupHTTPCount does.
 func (sess CartSession) PullHTTPCount() (uint32, bool) {
 	return runtime.Pull(sess.s, "http_count", runtime.Unsigned[uint32]{})
 }
 
-// IncrementHTTPCount adds by to the value of session key "http_count" and
-// returns the sum; a missing value counts as 0.
+// IncrementHTTPCount adds by to session key "http_count", returning this request's view of the sum.
 func (sess CartSession) IncrementHTTPCount(by uint32) uint32 {
 	return runtime.Add(sess.s, "http_count", by, runtime.Unsigned[uint32]{})
 }
 
-// DecrementHTTPCount subtracts by from the value of session key "http_count"
-// and returns the difference; a missing value counts as 0.
+// DecrementHTTPCount subtracts by from session key "http_count", returning this request's view of the result.
 func (sess CartSession) DecrementHTTPCount(by uint32) uint32 {
 	return runtime.Add(sess.s, "http_count", -by, runtime.Unsigned[uint32]{})
 }
 
-// All returns a Cart holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Cart, absent values zero, for templates.
 func (sess CartSession) All() Cart {
 	return Cart{
 		CartID:    sess.CartID(),
@@ -308,14 +279,12 @@ func (sess CartSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()
 }

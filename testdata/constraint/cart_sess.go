@@ -9,16 +9,19 @@ import (
 )
 
 // CartSession reads and writes the session values that Cart declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with CartSessionFrom or
-// NewCartSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// CartSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with CartSessionFrom or NewCartSession.
 type CartSession struct {
 	s *runtime.Session
 }
 
-// CartSessionFrom returns the CartSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// CartSessionFrom returns the CartSession of ctx's request; it fails as runtime.From does.
 func CartSessionFrom(ctx context.Context) (CartSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -27,22 +30,18 @@ func CartSessionFrom(ctx context.Context) (CartSession, error) {
 	return CartSession{s: s}, nil
 }
 
-// NewCartSession returns a CartSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewCartSession returns a CartSession over s, for code outside a request and for tests.
 func NewCartSession(s *runtime.Session) CartSession {
 	return CartSession{s: s}
 }
 
-// Total returns the value of session key "total", or the zero value when it is
-// absent or no longer decodes as int.
+// Total returns the value of session key "total".
 func (sess CartSession) Total() int {
 	v, _ := runtime.Lookup(sess.s, "total", runtime.Signed[int]{})
 	return v
 }
 
-// LookupTotal returns the value of session key "total" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupTotal returns the value of session key "total" and whether it is present.
 func (sess CartSession) LookupTotal() (int, bool) {
 	return runtime.Lookup(sess.s, "total", runtime.Signed[int]{})
 }
@@ -62,26 +61,22 @@ func (sess CartSession) DeleteTotal() {
 	sess.s.Delete("total")
 }
 
-// PullTotal returns the value of session key "total", as LookupTotal does, and
-// removes the key.
+// PullTotal removes session key "total" and returns its value, as LookupTotal does.
 func (sess CartSession) PullTotal() (int, bool) {
 	return runtime.Pull(sess.s, "total", runtime.Signed[int]{})
 }
 
-// IncrementTotal adds by to the value of session key "total" and returns the
-// sum; a missing value counts as 0.
+// IncrementTotal adds by to session key "total", returning this request's view of the sum.
 func (sess CartSession) IncrementTotal(by int) int {
 	return runtime.Add(sess.s, "total", by, runtime.Signed[int]{})
 }
 
-// DecrementTotal subtracts by from the value of session key "total" and returns
-// the difference; a missing value counts as 0.
+// DecrementTotal subtracts by from session key "total", returning this request's view of the result.
 func (sess CartSession) DecrementTotal(by int) int {
 	return runtime.Add(sess.s, "total", -by, runtime.Signed[int]{})
 }
 
-// All returns a Cart holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Cart, absent values zero, for templates.
 func (sess CartSession) All() Cart {
 	return Cart{
 		Total: sess.Total(),
@@ -98,14 +93,12 @@ func (sess CartSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()
 }

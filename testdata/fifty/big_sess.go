@@ -8,16 +8,19 @@ import (
 )
 
 // BigSession reads and writes the session values that Big declares, each under
-// its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with BigSessionFrom or
-// NewBigSession.
+// its own key with its own type. A reader returns the zero value (and false,
+// for Lookup and Pull) when its key is absent or holds a value that no longer
+// decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// BigSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with BigSessionFrom or NewBigSession.
 type BigSession struct {
 	s *runtime.Session
 }
 
-// BigSessionFrom returns the BigSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// BigSessionFrom returns the BigSession of ctx's request; it fails as runtime.From does.
 func BigSessionFrom(ctx context.Context) (BigSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -26,22 +29,18 @@ func BigSessionFrom(ctx context.Context) (BigSession, error) {
 	return BigSession{s: s}, nil
 }
 
-// NewBigSession returns a BigSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewBigSession returns a BigSession over s, for code outside a request and for tests.
 func NewBigSession(s *runtime.Session) BigSession {
 	return BigSession{s: s}
 }
 
-// Field00 returns the value of session key "field00", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field00 returns the value of session key "field00".
 func (sess BigSession) Field00() int64 {
 	v, _ := runtime.Lookup(sess.s, "field00", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField00 returns the value of session key "field00" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField00 returns the value of session key "field00" and whether it is present.
 func (sess BigSession) LookupField00() (int64, bool) {
 	return runtime.Lookup(sess.s, "field00", runtime.Signed[int64]{})
 }
@@ -61,34 +60,28 @@ func (sess BigSession) DeleteField00() {
 	sess.s.Delete("field00")
 }
 
-// PullField00 returns the value of session key "field00", as LookupField00
-// does, and removes the key.
+// PullField00 removes session key "field00" and returns its value, as LookupField00 does.
 func (sess BigSession) PullField00() (int64, bool) {
 	return runtime.Pull(sess.s, "field00", runtime.Signed[int64]{})
 }
 
-// IncrementField00 adds by to the value of session key "field00" and returns
-// the sum; a missing value counts as 0.
+// IncrementField00 adds by to session key "field00", returning this request's view of the sum.
 func (sess BigSession) IncrementField00(by int64) int64 {
 	return runtime.Add(sess.s, "field00", by, runtime.Signed[int64]{})
 }
 
-// DecrementField00 subtracts by from the value of session key "field00" and
-// returns the difference; a missing value counts as 0.
+// DecrementField00 subtracts by from session key "field00", returning this request's view of the result.
 func (sess BigSession) DecrementField00(by int64) int64 {
 	return runtime.Add(sess.s, "field00", -by, runtime.Signed[int64]{})
 }
 
-// Field01 returns the value of session key "field01", or the zero value when it
-// is absent or no longer decodes as string.
+// Field01 returns the value of session key "field01".
 func (sess BigSession) Field01() string {
 	v, _ := runtime.Lookup(sess.s, "field01", runtime.String[string]{})
 	return v
 }
 
-// LookupField01 returns the value of session key "field01" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField01 returns the value of session key "field01" and whether it is present.
 func (sess BigSession) LookupField01() (string, bool) {
 	return runtime.Lookup(sess.s, "field01", runtime.String[string]{})
 }
@@ -108,22 +101,18 @@ func (sess BigSession) DeleteField01() {
 	sess.s.Delete("field01")
 }
 
-// PullField01 returns the value of session key "field01", as LookupField01
-// does, and removes the key.
+// PullField01 removes session key "field01" and returns its value, as LookupField01 does.
 func (sess BigSession) PullField01() (string, bool) {
 	return runtime.Pull(sess.s, "field01", runtime.String[string]{})
 }
 
-// Field02 returns the value of session key "field02", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field02 returns the value of session key "field02".
 func (sess BigSession) Field02() bool {
 	v, _ := runtime.Lookup(sess.s, "field02", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField02 returns the value of session key "field02" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField02 returns the value of session key "field02" and whether it is present.
 func (sess BigSession) LookupField02() (bool, bool) {
 	return runtime.Lookup(sess.s, "field02", runtime.Bool[bool]{})
 }
@@ -143,22 +132,18 @@ func (sess BigSession) DeleteField02() {
 	sess.s.Delete("field02")
 }
 
-// PullField02 returns the value of session key "field02", as LookupField02
-// does, and removes the key.
+// PullField02 removes session key "field02" and returns its value, as LookupField02 does.
 func (sess BigSession) PullField02() (bool, bool) {
 	return runtime.Pull(sess.s, "field02", runtime.Bool[bool]{})
 }
 
-// Field03 returns the value of session key "field03", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field03 returns the value of session key "field03".
 func (sess BigSession) Field03() float64 {
 	v, _ := runtime.Lookup(sess.s, "field03", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField03 returns the value of session key "field03" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField03 returns the value of session key "field03" and whether it is present.
 func (sess BigSession) LookupField03() (float64, bool) {
 	return runtime.Lookup(sess.s, "field03", runtime.Float[float64]{})
 }
@@ -178,22 +163,18 @@ func (sess BigSession) DeleteField03() {
 	sess.s.Delete("field03")
 }
 
-// PullField03 returns the value of session key "field03", as LookupField03
-// does, and removes the key.
+// PullField03 removes session key "field03" and returns its value, as LookupField03 does.
 func (sess BigSession) PullField03() (float64, bool) {
 	return runtime.Pull(sess.s, "field03", runtime.Float[float64]{})
 }
 
-// Field04 returns the value of session key "field04", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field04 returns the value of session key "field04".
 func (sess BigSession) Field04() []string {
 	v, _ := runtime.Lookup(sess.s, "field04", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField04 returns the value of session key "field04" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField04 returns the value of session key "field04" and whether it is present.
 func (sess BigSession) LookupField04() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field04", runtime.Value[[]string]{})
 }
@@ -213,22 +194,18 @@ func (sess BigSession) DeleteField04() {
 	sess.s.Delete("field04")
 }
 
-// PullField04 returns the value of session key "field04", as LookupField04
-// does, and removes the key.
+// PullField04 removes session key "field04" and returns its value, as LookupField04 does.
 func (sess BigSession) PullField04() ([]string, bool) {
 	return runtime.Pull(sess.s, "field04", runtime.Value[[]string]{})
 }
 
-// Field05 returns the value of session key "field05", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field05 returns the value of session key "field05".
 func (sess BigSession) Field05() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field05", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField05 returns the value of session key "field05" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField05 returns the value of session key "field05" and whether it is present.
 func (sess BigSession) LookupField05() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field05", runtime.Unsigned[uint16]{})
 }
@@ -248,34 +225,28 @@ func (sess BigSession) DeleteField05() {
 	sess.s.Delete("field05")
 }
 
-// PullField05 returns the value of session key "field05", as LookupField05
-// does, and removes the key.
+// PullField05 removes session key "field05" and returns its value, as LookupField05 does.
 func (sess BigSession) PullField05() (uint16, bool) {
 	return runtime.Pull(sess.s, "field05", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField05 adds by to the value of session key "field05" and returns
-// the sum; a missing value counts as 0.
+// IncrementField05 adds by to session key "field05", returning this request's view of the sum.
 func (sess BigSession) IncrementField05(by uint16) uint16 {
 	return runtime.Add(sess.s, "field05", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField05 subtracts by from the value of session key "field05" and
-// returns the difference; a missing value counts as 0.
+// DecrementField05 subtracts by from session key "field05", returning this request's view of the result.
 func (sess BigSession) DecrementField05(by uint16) uint16 {
 	return runtime.Add(sess.s, "field05", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field06 returns the value of session key "field06", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field06 returns the value of session key "field06".
 func (sess BigSession) Field06() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field06", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField06 returns the value of session key "field06" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField06 returns the value of session key "field06" and whether it is present.
 func (sess BigSession) LookupField06() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field06", runtime.Value[map[string]int]{})
 }
@@ -295,22 +266,18 @@ func (sess BigSession) DeleteField06() {
 	sess.s.Delete("field06")
 }
 
-// PullField06 returns the value of session key "field06", as LookupField06
-// does, and removes the key.
+// PullField06 removes session key "field06" and returns its value, as LookupField06 does.
 func (sess BigSession) PullField06() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field06", runtime.Value[map[string]int]{})
 }
 
-// Field07 returns the value of session key "field07", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field07 returns the value of session key "field07".
 func (sess BigSession) Field07() []byte {
 	v, _ := runtime.Lookup(sess.s, "field07", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField07 returns the value of session key "field07" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField07 returns the value of session key "field07" and whether it is present.
 func (sess BigSession) LookupField07() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field07", runtime.Bytes[[]byte]{})
 }
@@ -330,22 +297,18 @@ func (sess BigSession) DeleteField07() {
 	sess.s.Delete("field07")
 }
 
-// PullField07 returns the value of session key "field07", as LookupField07
-// does, and removes the key.
+// PullField07 removes session key "field07" and returns its value, as LookupField07 does.
 func (sess BigSession) PullField07() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field07", runtime.Bytes[[]byte]{})
 }
 
-// Field08 returns the value of session key "field08", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field08 returns the value of session key "field08".
 func (sess BigSession) Field08() int64 {
 	v, _ := runtime.Lookup(sess.s, "field08", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField08 returns the value of session key "field08" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField08 returns the value of session key "field08" and whether it is present.
 func (sess BigSession) LookupField08() (int64, bool) {
 	return runtime.Lookup(sess.s, "field08", runtime.Signed[int64]{})
 }
@@ -365,34 +328,28 @@ func (sess BigSession) DeleteField08() {
 	sess.s.Delete("field08")
 }
 
-// PullField08 returns the value of session key "field08", as LookupField08
-// does, and removes the key.
+// PullField08 removes session key "field08" and returns its value, as LookupField08 does.
 func (sess BigSession) PullField08() (int64, bool) {
 	return runtime.Pull(sess.s, "field08", runtime.Signed[int64]{})
 }
 
-// IncrementField08 adds by to the value of session key "field08" and returns
-// the sum; a missing value counts as 0.
+// IncrementField08 adds by to session key "field08", returning this request's view of the sum.
 func (sess BigSession) IncrementField08(by int64) int64 {
 	return runtime.Add(sess.s, "field08", by, runtime.Signed[int64]{})
 }
 
-// DecrementField08 subtracts by from the value of session key "field08" and
-// returns the difference; a missing value counts as 0.
+// DecrementField08 subtracts by from session key "field08", returning this request's view of the result.
 func (sess BigSession) DecrementField08(by int64) int64 {
 	return runtime.Add(sess.s, "field08", -by, runtime.Signed[int64]{})
 }
 
-// Field09 returns the value of session key "field09", or the zero value when it
-// is absent or no longer decodes as string.
+// Field09 returns the value of session key "field09".
 func (sess BigSession) Field09() string {
 	v, _ := runtime.Lookup(sess.s, "field09", runtime.String[string]{})
 	return v
 }
 
-// LookupField09 returns the value of session key "field09" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField09 returns the value of session key "field09" and whether it is present.
 func (sess BigSession) LookupField09() (string, bool) {
 	return runtime.Lookup(sess.s, "field09", runtime.String[string]{})
 }
@@ -412,22 +369,18 @@ func (sess BigSession) DeleteField09() {
 	sess.s.Delete("field09")
 }
 
-// PullField09 returns the value of session key "field09", as LookupField09
-// does, and removes the key.
+// PullField09 removes session key "field09" and returns its value, as LookupField09 does.
 func (sess BigSession) PullField09() (string, bool) {
 	return runtime.Pull(sess.s, "field09", runtime.String[string]{})
 }
 
-// Field10 returns the value of session key "field10", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field10 returns the value of session key "field10".
 func (sess BigSession) Field10() bool {
 	v, _ := runtime.Lookup(sess.s, "field10", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField10 returns the value of session key "field10" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField10 returns the value of session key "field10" and whether it is present.
 func (sess BigSession) LookupField10() (bool, bool) {
 	return runtime.Lookup(sess.s, "field10", runtime.Bool[bool]{})
 }
@@ -447,22 +400,18 @@ func (sess BigSession) DeleteField10() {
 	sess.s.Delete("field10")
 }
 
-// PullField10 returns the value of session key "field10", as LookupField10
-// does, and removes the key.
+// PullField10 removes session key "field10" and returns its value, as LookupField10 does.
 func (sess BigSession) PullField10() (bool, bool) {
 	return runtime.Pull(sess.s, "field10", runtime.Bool[bool]{})
 }
 
-// Field11 returns the value of session key "field11", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field11 returns the value of session key "field11".
 func (sess BigSession) Field11() float64 {
 	v, _ := runtime.Lookup(sess.s, "field11", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField11 returns the value of session key "field11" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField11 returns the value of session key "field11" and whether it is present.
 func (sess BigSession) LookupField11() (float64, bool) {
 	return runtime.Lookup(sess.s, "field11", runtime.Float[float64]{})
 }
@@ -482,22 +431,18 @@ func (sess BigSession) DeleteField11() {
 	sess.s.Delete("field11")
 }
 
-// PullField11 returns the value of session key "field11", as LookupField11
-// does, and removes the key.
+// PullField11 removes session key "field11" and returns its value, as LookupField11 does.
 func (sess BigSession) PullField11() (float64, bool) {
 	return runtime.Pull(sess.s, "field11", runtime.Float[float64]{})
 }
 
-// Field12 returns the value of session key "field12", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field12 returns the value of session key "field12".
 func (sess BigSession) Field12() []string {
 	v, _ := runtime.Lookup(sess.s, "field12", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField12 returns the value of session key "field12" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField12 returns the value of session key "field12" and whether it is present.
 func (sess BigSession) LookupField12() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field12", runtime.Value[[]string]{})
 }
@@ -517,22 +462,18 @@ func (sess BigSession) DeleteField12() {
 	sess.s.Delete("field12")
 }
 
-// PullField12 returns the value of session key "field12", as LookupField12
-// does, and removes the key.
+// PullField12 removes session key "field12" and returns its value, as LookupField12 does.
 func (sess BigSession) PullField12() ([]string, bool) {
 	return runtime.Pull(sess.s, "field12", runtime.Value[[]string]{})
 }
 
-// Field13 returns the value of session key "field13", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field13 returns the value of session key "field13".
 func (sess BigSession) Field13() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field13", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField13 returns the value of session key "field13" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField13 returns the value of session key "field13" and whether it is present.
 func (sess BigSession) LookupField13() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field13", runtime.Unsigned[uint16]{})
 }
@@ -552,34 +493,28 @@ func (sess BigSession) DeleteField13() {
 	sess.s.Delete("field13")
 }
 
-// PullField13 returns the value of session key "field13", as LookupField13
-// does, and removes the key.
+// PullField13 removes session key "field13" and returns its value, as LookupField13 does.
 func (sess BigSession) PullField13() (uint16, bool) {
 	return runtime.Pull(sess.s, "field13", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField13 adds by to the value of session key "field13" and returns
-// the sum; a missing value counts as 0.
+// IncrementField13 adds by to session key "field13", returning this request's view of the sum.
 func (sess BigSession) IncrementField13(by uint16) uint16 {
 	return runtime.Add(sess.s, "field13", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField13 subtracts by from the value of session key "field13" and
-// returns the difference; a missing value counts as 0.
+// DecrementField13 subtracts by from session key "field13", returning this request's view of the result.
 func (sess BigSession) DecrementField13(by uint16) uint16 {
 	return runtime.Add(sess.s, "field13", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field14 returns the value of session key "field14", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field14 returns the value of session key "field14".
 func (sess BigSession) Field14() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field14", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField14 returns the value of session key "field14" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField14 returns the value of session key "field14" and whether it is present.
 func (sess BigSession) LookupField14() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field14", runtime.Value[map[string]int]{})
 }
@@ -599,22 +534,18 @@ func (sess BigSession) DeleteField14() {
 	sess.s.Delete("field14")
 }
 
-// PullField14 returns the value of session key "field14", as LookupField14
-// does, and removes the key.
+// PullField14 removes session key "field14" and returns its value, as LookupField14 does.
 func (sess BigSession) PullField14() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field14", runtime.Value[map[string]int]{})
 }
 
-// Field15 returns the value of session key "field15", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field15 returns the value of session key "field15".
 func (sess BigSession) Field15() []byte {
 	v, _ := runtime.Lookup(sess.s, "field15", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField15 returns the value of session key "field15" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField15 returns the value of session key "field15" and whether it is present.
 func (sess BigSession) LookupField15() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field15", runtime.Bytes[[]byte]{})
 }
@@ -634,22 +565,18 @@ func (sess BigSession) DeleteField15() {
 	sess.s.Delete("field15")
 }
 
-// PullField15 returns the value of session key "field15", as LookupField15
-// does, and removes the key.
+// PullField15 removes session key "field15" and returns its value, as LookupField15 does.
 func (sess BigSession) PullField15() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field15", runtime.Bytes[[]byte]{})
 }
 
-// Field16 returns the value of session key "field16", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field16 returns the value of session key "field16".
 func (sess BigSession) Field16() int64 {
 	v, _ := runtime.Lookup(sess.s, "field16", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField16 returns the value of session key "field16" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField16 returns the value of session key "field16" and whether it is present.
 func (sess BigSession) LookupField16() (int64, bool) {
 	return runtime.Lookup(sess.s, "field16", runtime.Signed[int64]{})
 }
@@ -669,34 +596,28 @@ func (sess BigSession) DeleteField16() {
 	sess.s.Delete("field16")
 }
 
-// PullField16 returns the value of session key "field16", as LookupField16
-// does, and removes the key.
+// PullField16 removes session key "field16" and returns its value, as LookupField16 does.
 func (sess BigSession) PullField16() (int64, bool) {
 	return runtime.Pull(sess.s, "field16", runtime.Signed[int64]{})
 }
 
-// IncrementField16 adds by to the value of session key "field16" and returns
-// the sum; a missing value counts as 0.
+// IncrementField16 adds by to session key "field16", returning this request's view of the sum.
 func (sess BigSession) IncrementField16(by int64) int64 {
 	return runtime.Add(sess.s, "field16", by, runtime.Signed[int64]{})
 }
 
-// DecrementField16 subtracts by from the value of session key "field16" and
-// returns the difference; a missing value counts as 0.
+// DecrementField16 subtracts by from session key "field16", returning this request's view of the result.
 func (sess BigSession) DecrementField16(by int64) int64 {
 	return runtime.Add(sess.s, "field16", -by, runtime.Signed[int64]{})
 }
 
-// Field17 returns the value of session key "field17", or the zero value when it
-// is absent or no longer decodes as string.
+// Field17 returns the value of session key "field17".
 func (sess BigSession) Field17() string {
 	v, _ := runtime.Lookup(sess.s, "field17", runtime.String[string]{})
 	return v
 }
 
-// LookupField17 returns the value of session key "field17" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField17 returns the value of session key "field17" and whether it is present.
 func (sess BigSession) LookupField17() (string, bool) {
 	return runtime.Lookup(sess.s, "field17", runtime.String[string]{})
 }
@@ -716,22 +637,18 @@ func (sess BigSession) DeleteField17() {
 	sess.s.Delete("field17")
 }
 
-// PullField17 returns the value of session key "field17", as LookupField17
-// does, and removes the key.
+// PullField17 removes session key "field17" and returns its value, as LookupField17 does.
 func (sess BigSession) PullField17() (string, bool) {
 	return runtime.Pull(sess.s, "field17", runtime.String[string]{})
 }
 
-// Field18 returns the value of session key "field18", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field18 returns the value of session key "field18".
 func (sess BigSession) Field18() bool {
 	v, _ := runtime.Lookup(sess.s, "field18", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField18 returns the value of session key "field18" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField18 returns the value of session key "field18" and whether it is present.
 func (sess BigSession) LookupField18() (bool, bool) {
 	return runtime.Lookup(sess.s, "field18", runtime.Bool[bool]{})
 }
@@ -751,22 +668,18 @@ func (sess BigSession) DeleteField18() {
 	sess.s.Delete("field18")
 }
 
-// PullField18 returns the value of session key "field18", as LookupField18
-// does, and removes the key.
+// PullField18 removes session key "field18" and returns its value, as LookupField18 does.
 func (sess BigSession) PullField18() (bool, bool) {
 	return runtime.Pull(sess.s, "field18", runtime.Bool[bool]{})
 }
 
-// Field19 returns the value of session key "field19", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field19 returns the value of session key "field19".
 func (sess BigSession) Field19() float64 {
 	v, _ := runtime.Lookup(sess.s, "field19", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField19 returns the value of session key "field19" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField19 returns the value of session key "field19" and whether it is present.
 func (sess BigSession) LookupField19() (float64, bool) {
 	return runtime.Lookup(sess.s, "field19", runtime.Float[float64]{})
 }
@@ -786,22 +699,18 @@ func (sess BigSession) DeleteField19() {
 	sess.s.Delete("field19")
 }
 
-// PullField19 returns the value of session key "field19", as LookupField19
-// does, and removes the key.
+// PullField19 removes session key "field19" and returns its value, as LookupField19 does.
 func (sess BigSession) PullField19() (float64, bool) {
 	return runtime.Pull(sess.s, "field19", runtime.Float[float64]{})
 }
 
-// Field20 returns the value of session key "field20", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field20 returns the value of session key "field20".
 func (sess BigSession) Field20() []string {
 	v, _ := runtime.Lookup(sess.s, "field20", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField20 returns the value of session key "field20" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField20 returns the value of session key "field20" and whether it is present.
 func (sess BigSession) LookupField20() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field20", runtime.Value[[]string]{})
 }
@@ -821,22 +730,18 @@ func (sess BigSession) DeleteField20() {
 	sess.s.Delete("field20")
 }
 
-// PullField20 returns the value of session key "field20", as LookupField20
-// does, and removes the key.
+// PullField20 removes session key "field20" and returns its value, as LookupField20 does.
 func (sess BigSession) PullField20() ([]string, bool) {
 	return runtime.Pull(sess.s, "field20", runtime.Value[[]string]{})
 }
 
-// Field21 returns the value of session key "field21", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field21 returns the value of session key "field21".
 func (sess BigSession) Field21() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field21", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField21 returns the value of session key "field21" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField21 returns the value of session key "field21" and whether it is present.
 func (sess BigSession) LookupField21() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field21", runtime.Unsigned[uint16]{})
 }
@@ -856,34 +761,28 @@ func (sess BigSession) DeleteField21() {
 	sess.s.Delete("field21")
 }
 
-// PullField21 returns the value of session key "field21", as LookupField21
-// does, and removes the key.
+// PullField21 removes session key "field21" and returns its value, as LookupField21 does.
 func (sess BigSession) PullField21() (uint16, bool) {
 	return runtime.Pull(sess.s, "field21", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField21 adds by to the value of session key "field21" and returns
-// the sum; a missing value counts as 0.
+// IncrementField21 adds by to session key "field21", returning this request's view of the sum.
 func (sess BigSession) IncrementField21(by uint16) uint16 {
 	return runtime.Add(sess.s, "field21", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField21 subtracts by from the value of session key "field21" and
-// returns the difference; a missing value counts as 0.
+// DecrementField21 subtracts by from session key "field21", returning this request's view of the result.
 func (sess BigSession) DecrementField21(by uint16) uint16 {
 	return runtime.Add(sess.s, "field21", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field22 returns the value of session key "field22", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field22 returns the value of session key "field22".
 func (sess BigSession) Field22() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field22", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField22 returns the value of session key "field22" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField22 returns the value of session key "field22" and whether it is present.
 func (sess BigSession) LookupField22() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field22", runtime.Value[map[string]int]{})
 }
@@ -903,22 +802,18 @@ func (sess BigSession) DeleteField22() {
 	sess.s.Delete("field22")
 }
 
-// PullField22 returns the value of session key "field22", as LookupField22
-// does, and removes the key.
+// PullField22 removes session key "field22" and returns its value, as LookupField22 does.
 func (sess BigSession) PullField22() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field22", runtime.Value[map[string]int]{})
 }
 
-// Field23 returns the value of session key "field23", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field23 returns the value of session key "field23".
 func (sess BigSession) Field23() []byte {
 	v, _ := runtime.Lookup(sess.s, "field23", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField23 returns the value of session key "field23" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField23 returns the value of session key "field23" and whether it is present.
 func (sess BigSession) LookupField23() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field23", runtime.Bytes[[]byte]{})
 }
@@ -938,22 +833,18 @@ func (sess BigSession) DeleteField23() {
 	sess.s.Delete("field23")
 }
 
-// PullField23 returns the value of session key "field23", as LookupField23
-// does, and removes the key.
+// PullField23 removes session key "field23" and returns its value, as LookupField23 does.
 func (sess BigSession) PullField23() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field23", runtime.Bytes[[]byte]{})
 }
 
-// Field24 returns the value of session key "field24", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field24 returns the value of session key "field24".
 func (sess BigSession) Field24() int64 {
 	v, _ := runtime.Lookup(sess.s, "field24", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField24 returns the value of session key "field24" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField24 returns the value of session key "field24" and whether it is present.
 func (sess BigSession) LookupField24() (int64, bool) {
 	return runtime.Lookup(sess.s, "field24", runtime.Signed[int64]{})
 }
@@ -973,34 +864,28 @@ func (sess BigSession) DeleteField24() {
 	sess.s.Delete("field24")
 }
 
-// PullField24 returns the value of session key "field24", as LookupField24
-// does, and removes the key.
+// PullField24 removes session key "field24" and returns its value, as LookupField24 does.
 func (sess BigSession) PullField24() (int64, bool) {
 	return runtime.Pull(sess.s, "field24", runtime.Signed[int64]{})
 }
 
-// IncrementField24 adds by to the value of session key "field24" and returns
-// the sum; a missing value counts as 0.
+// IncrementField24 adds by to session key "field24", returning this request's view of the sum.
 func (sess BigSession) IncrementField24(by int64) int64 {
 	return runtime.Add(sess.s, "field24", by, runtime.Signed[int64]{})
 }
 
-// DecrementField24 subtracts by from the value of session key "field24" and
-// returns the difference; a missing value counts as 0.
+// DecrementField24 subtracts by from session key "field24", returning this request's view of the result.
 func (sess BigSession) DecrementField24(by int64) int64 {
 	return runtime.Add(sess.s, "field24", -by, runtime.Signed[int64]{})
 }
 
-// Field25 returns the value of session key "field25", or the zero value when it
-// is absent or no longer decodes as string.
+// Field25 returns the value of session key "field25".
 func (sess BigSession) Field25() string {
 	v, _ := runtime.Lookup(sess.s, "field25", runtime.String[string]{})
 	return v
 }
 
-// LookupField25 returns the value of session key "field25" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField25 returns the value of session key "field25" and whether it is present.
 func (sess BigSession) LookupField25() (string, bool) {
 	return runtime.Lookup(sess.s, "field25", runtime.String[string]{})
 }
@@ -1020,22 +905,18 @@ func (sess BigSession) DeleteField25() {
 	sess.s.Delete("field25")
 }
 
-// PullField25 returns the value of session key "field25", as LookupField25
-// does, and removes the key.
+// PullField25 removes session key "field25" and returns its value, as LookupField25 does.
 func (sess BigSession) PullField25() (string, bool) {
 	return runtime.Pull(sess.s, "field25", runtime.String[string]{})
 }
 
-// Field26 returns the value of session key "field26", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field26 returns the value of session key "field26".
 func (sess BigSession) Field26() bool {
 	v, _ := runtime.Lookup(sess.s, "field26", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField26 returns the value of session key "field26" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField26 returns the value of session key "field26" and whether it is present.
 func (sess BigSession) LookupField26() (bool, bool) {
 	return runtime.Lookup(sess.s, "field26", runtime.Bool[bool]{})
 }
@@ -1055,22 +936,18 @@ func (sess BigSession) DeleteField26() {
 	sess.s.Delete("field26")
 }
 
-// PullField26 returns the value of session key "field26", as LookupField26
-// does, and removes the key.
+// PullField26 removes session key "field26" and returns its value, as LookupField26 does.
 func (sess BigSession) PullField26() (bool, bool) {
 	return runtime.Pull(sess.s, "field26", runtime.Bool[bool]{})
 }
 
-// Field27 returns the value of session key "field27", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field27 returns the value of session key "field27".
 func (sess BigSession) Field27() float64 {
 	v, _ := runtime.Lookup(sess.s, "field27", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField27 returns the value of session key "field27" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField27 returns the value of session key "field27" and whether it is present.
 func (sess BigSession) LookupField27() (float64, bool) {
 	return runtime.Lookup(sess.s, "field27", runtime.Float[float64]{})
 }
@@ -1090,22 +967,18 @@ func (sess BigSession) DeleteField27() {
 	sess.s.Delete("field27")
 }
 
-// PullField27 returns the value of session key "field27", as LookupField27
-// does, and removes the key.
+// PullField27 removes session key "field27" and returns its value, as LookupField27 does.
 func (sess BigSession) PullField27() (float64, bool) {
 	return runtime.Pull(sess.s, "field27", runtime.Float[float64]{})
 }
 
-// Field28 returns the value of session key "field28", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field28 returns the value of session key "field28".
 func (sess BigSession) Field28() []string {
 	v, _ := runtime.Lookup(sess.s, "field28", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField28 returns the value of session key "field28" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField28 returns the value of session key "field28" and whether it is present.
 func (sess BigSession) LookupField28() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field28", runtime.Value[[]string]{})
 }
@@ -1125,22 +998,18 @@ func (sess BigSession) DeleteField28() {
 	sess.s.Delete("field28")
 }
 
-// PullField28 returns the value of session key "field28", as LookupField28
-// does, and removes the key.
+// PullField28 removes session key "field28" and returns its value, as LookupField28 does.
 func (sess BigSession) PullField28() ([]string, bool) {
 	return runtime.Pull(sess.s, "field28", runtime.Value[[]string]{})
 }
 
-// Field29 returns the value of session key "field29", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field29 returns the value of session key "field29".
 func (sess BigSession) Field29() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field29", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField29 returns the value of session key "field29" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField29 returns the value of session key "field29" and whether it is present.
 func (sess BigSession) LookupField29() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field29", runtime.Unsigned[uint16]{})
 }
@@ -1160,34 +1029,28 @@ func (sess BigSession) DeleteField29() {
 	sess.s.Delete("field29")
 }
 
-// PullField29 returns the value of session key "field29", as LookupField29
-// does, and removes the key.
+// PullField29 removes session key "field29" and returns its value, as LookupField29 does.
 func (sess BigSession) PullField29() (uint16, bool) {
 	return runtime.Pull(sess.s, "field29", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField29 adds by to the value of session key "field29" and returns
-// the sum; a missing value counts as 0.
+// IncrementField29 adds by to session key "field29", returning this request's view of the sum.
 func (sess BigSession) IncrementField29(by uint16) uint16 {
 	return runtime.Add(sess.s, "field29", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField29 subtracts by from the value of session key "field29" and
-// returns the difference; a missing value counts as 0.
+// DecrementField29 subtracts by from session key "field29", returning this request's view of the result.
 func (sess BigSession) DecrementField29(by uint16) uint16 {
 	return runtime.Add(sess.s, "field29", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field30 returns the value of session key "field30", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field30 returns the value of session key "field30".
 func (sess BigSession) Field30() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field30", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField30 returns the value of session key "field30" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField30 returns the value of session key "field30" and whether it is present.
 func (sess BigSession) LookupField30() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field30", runtime.Value[map[string]int]{})
 }
@@ -1207,22 +1070,18 @@ func (sess BigSession) DeleteField30() {
 	sess.s.Delete("field30")
 }
 
-// PullField30 returns the value of session key "field30", as LookupField30
-// does, and removes the key.
+// PullField30 removes session key "field30" and returns its value, as LookupField30 does.
 func (sess BigSession) PullField30() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field30", runtime.Value[map[string]int]{})
 }
 
-// Field31 returns the value of session key "field31", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field31 returns the value of session key "field31".
 func (sess BigSession) Field31() []byte {
 	v, _ := runtime.Lookup(sess.s, "field31", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField31 returns the value of session key "field31" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField31 returns the value of session key "field31" and whether it is present.
 func (sess BigSession) LookupField31() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field31", runtime.Bytes[[]byte]{})
 }
@@ -1242,22 +1101,18 @@ func (sess BigSession) DeleteField31() {
 	sess.s.Delete("field31")
 }
 
-// PullField31 returns the value of session key "field31", as LookupField31
-// does, and removes the key.
+// PullField31 removes session key "field31" and returns its value, as LookupField31 does.
 func (sess BigSession) PullField31() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field31", runtime.Bytes[[]byte]{})
 }
 
-// Field32 returns the value of session key "field32", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field32 returns the value of session key "field32".
 func (sess BigSession) Field32() int64 {
 	v, _ := runtime.Lookup(sess.s, "field32", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField32 returns the value of session key "field32" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField32 returns the value of session key "field32" and whether it is present.
 func (sess BigSession) LookupField32() (int64, bool) {
 	return runtime.Lookup(sess.s, "field32", runtime.Signed[int64]{})
 }
@@ -1277,34 +1132,28 @@ func (sess BigSession) DeleteField32() {
 	sess.s.Delete("field32")
 }
 
-// PullField32 returns the value of session key "field32", as LookupField32
-// does, and removes the key.
+// PullField32 removes session key "field32" and returns its value, as LookupField32 does.
 func (sess BigSession) PullField32() (int64, bool) {
 	return runtime.Pull(sess.s, "field32", runtime.Signed[int64]{})
 }
 
-// IncrementField32 adds by to the value of session key "field32" and returns
-// the sum; a missing value counts as 0.
+// IncrementField32 adds by to session key "field32", returning this request's view of the sum.
 func (sess BigSession) IncrementField32(by int64) int64 {
 	return runtime.Add(sess.s, "field32", by, runtime.Signed[int64]{})
 }
 
-// DecrementField32 subtracts by from the value of session key "field32" and
-// returns the difference; a missing value counts as 0.
+// DecrementField32 subtracts by from session key "field32", returning this request's view of the result.
 func (sess BigSession) DecrementField32(by int64) int64 {
 	return runtime.Add(sess.s, "field32", -by, runtime.Signed[int64]{})
 }
 
-// Field33 returns the value of session key "field33", or the zero value when it
-// is absent or no longer decodes as string.
+// Field33 returns the value of session key "field33".
 func (sess BigSession) Field33() string {
 	v, _ := runtime.Lookup(sess.s, "field33", runtime.String[string]{})
 	return v
 }
 
-// LookupField33 returns the value of session key "field33" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField33 returns the value of session key "field33" and whether it is present.
 func (sess BigSession) LookupField33() (string, bool) {
 	return runtime.Lookup(sess.s, "field33", runtime.String[string]{})
 }
@@ -1324,22 +1173,18 @@ func (sess BigSession) DeleteField33() {
 	sess.s.Delete("field33")
 }
 
-// PullField33 returns the value of session key "field33", as LookupField33
-// does, and removes the key.
+// PullField33 removes session key "field33" and returns its value, as LookupField33 does.
 func (sess BigSession) PullField33() (string, bool) {
 	return runtime.Pull(sess.s, "field33", runtime.String[string]{})
 }
 
-// Field34 returns the value of session key "field34", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field34 returns the value of session key "field34".
 func (sess BigSession) Field34() bool {
 	v, _ := runtime.Lookup(sess.s, "field34", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField34 returns the value of session key "field34" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField34 returns the value of session key "field34" and whether it is present.
 func (sess BigSession) LookupField34() (bool, bool) {
 	return runtime.Lookup(sess.s, "field34", runtime.Bool[bool]{})
 }
@@ -1359,22 +1204,18 @@ func (sess BigSession) DeleteField34() {
 	sess.s.Delete("field34")
 }
 
-// PullField34 returns the value of session key "field34", as LookupField34
-// does, and removes the key.
+// PullField34 removes session key "field34" and returns its value, as LookupField34 does.
 func (sess BigSession) PullField34() (bool, bool) {
 	return runtime.Pull(sess.s, "field34", runtime.Bool[bool]{})
 }
 
-// Field35 returns the value of session key "field35", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field35 returns the value of session key "field35".
 func (sess BigSession) Field35() float64 {
 	v, _ := runtime.Lookup(sess.s, "field35", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField35 returns the value of session key "field35" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField35 returns the value of session key "field35" and whether it is present.
 func (sess BigSession) LookupField35() (float64, bool) {
 	return runtime.Lookup(sess.s, "field35", runtime.Float[float64]{})
 }
@@ -1394,22 +1235,18 @@ func (sess BigSession) DeleteField35() {
 	sess.s.Delete("field35")
 }
 
-// PullField35 returns the value of session key "field35", as LookupField35
-// does, and removes the key.
+// PullField35 removes session key "field35" and returns its value, as LookupField35 does.
 func (sess BigSession) PullField35() (float64, bool) {
 	return runtime.Pull(sess.s, "field35", runtime.Float[float64]{})
 }
 
-// Field36 returns the value of session key "field36", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field36 returns the value of session key "field36".
 func (sess BigSession) Field36() []string {
 	v, _ := runtime.Lookup(sess.s, "field36", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField36 returns the value of session key "field36" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField36 returns the value of session key "field36" and whether it is present.
 func (sess BigSession) LookupField36() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field36", runtime.Value[[]string]{})
 }
@@ -1429,22 +1266,18 @@ func (sess BigSession) DeleteField36() {
 	sess.s.Delete("field36")
 }
 
-// PullField36 returns the value of session key "field36", as LookupField36
-// does, and removes the key.
+// PullField36 removes session key "field36" and returns its value, as LookupField36 does.
 func (sess BigSession) PullField36() ([]string, bool) {
 	return runtime.Pull(sess.s, "field36", runtime.Value[[]string]{})
 }
 
-// Field37 returns the value of session key "field37", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field37 returns the value of session key "field37".
 func (sess BigSession) Field37() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field37", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField37 returns the value of session key "field37" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField37 returns the value of session key "field37" and whether it is present.
 func (sess BigSession) LookupField37() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field37", runtime.Unsigned[uint16]{})
 }
@@ -1464,34 +1297,28 @@ func (sess BigSession) DeleteField37() {
 	sess.s.Delete("field37")
 }
 
-// PullField37 returns the value of session key "field37", as LookupField37
-// does, and removes the key.
+// PullField37 removes session key "field37" and returns its value, as LookupField37 does.
 func (sess BigSession) PullField37() (uint16, bool) {
 	return runtime.Pull(sess.s, "field37", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField37 adds by to the value of session key "field37" and returns
-// the sum; a missing value counts as 0.
+// IncrementField37 adds by to session key "field37", returning this request's view of the sum.
 func (sess BigSession) IncrementField37(by uint16) uint16 {
 	return runtime.Add(sess.s, "field37", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField37 subtracts by from the value of session key "field37" and
-// returns the difference; a missing value counts as 0.
+// DecrementField37 subtracts by from session key "field37", returning this request's view of the result.
 func (sess BigSession) DecrementField37(by uint16) uint16 {
 	return runtime.Add(sess.s, "field37", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field38 returns the value of session key "field38", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field38 returns the value of session key "field38".
 func (sess BigSession) Field38() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field38", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField38 returns the value of session key "field38" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField38 returns the value of session key "field38" and whether it is present.
 func (sess BigSession) LookupField38() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field38", runtime.Value[map[string]int]{})
 }
@@ -1511,22 +1338,18 @@ func (sess BigSession) DeleteField38() {
 	sess.s.Delete("field38")
 }
 
-// PullField38 returns the value of session key "field38", as LookupField38
-// does, and removes the key.
+// PullField38 removes session key "field38" and returns its value, as LookupField38 does.
 func (sess BigSession) PullField38() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field38", runtime.Value[map[string]int]{})
 }
 
-// Field39 returns the value of session key "field39", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field39 returns the value of session key "field39".
 func (sess BigSession) Field39() []byte {
 	v, _ := runtime.Lookup(sess.s, "field39", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField39 returns the value of session key "field39" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField39 returns the value of session key "field39" and whether it is present.
 func (sess BigSession) LookupField39() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field39", runtime.Bytes[[]byte]{})
 }
@@ -1546,22 +1369,18 @@ func (sess BigSession) DeleteField39() {
 	sess.s.Delete("field39")
 }
 
-// PullField39 returns the value of session key "field39", as LookupField39
-// does, and removes the key.
+// PullField39 removes session key "field39" and returns its value, as LookupField39 does.
 func (sess BigSession) PullField39() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field39", runtime.Bytes[[]byte]{})
 }
 
-// Field40 returns the value of session key "field40", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field40 returns the value of session key "field40".
 func (sess BigSession) Field40() int64 {
 	v, _ := runtime.Lookup(sess.s, "field40", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField40 returns the value of session key "field40" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField40 returns the value of session key "field40" and whether it is present.
 func (sess BigSession) LookupField40() (int64, bool) {
 	return runtime.Lookup(sess.s, "field40", runtime.Signed[int64]{})
 }
@@ -1581,34 +1400,28 @@ func (sess BigSession) DeleteField40() {
 	sess.s.Delete("field40")
 }
 
-// PullField40 returns the value of session key "field40", as LookupField40
-// does, and removes the key.
+// PullField40 removes session key "field40" and returns its value, as LookupField40 does.
 func (sess BigSession) PullField40() (int64, bool) {
 	return runtime.Pull(sess.s, "field40", runtime.Signed[int64]{})
 }
 
-// IncrementField40 adds by to the value of session key "field40" and returns
-// the sum; a missing value counts as 0.
+// IncrementField40 adds by to session key "field40", returning this request's view of the sum.
 func (sess BigSession) IncrementField40(by int64) int64 {
 	return runtime.Add(sess.s, "field40", by, runtime.Signed[int64]{})
 }
 
-// DecrementField40 subtracts by from the value of session key "field40" and
-// returns the difference; a missing value counts as 0.
+// DecrementField40 subtracts by from session key "field40", returning this request's view of the result.
 func (sess BigSession) DecrementField40(by int64) int64 {
 	return runtime.Add(sess.s, "field40", -by, runtime.Signed[int64]{})
 }
 
-// Field41 returns the value of session key "field41", or the zero value when it
-// is absent or no longer decodes as string.
+// Field41 returns the value of session key "field41".
 func (sess BigSession) Field41() string {
 	v, _ := runtime.Lookup(sess.s, "field41", runtime.String[string]{})
 	return v
 }
 
-// LookupField41 returns the value of session key "field41" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField41 returns the value of session key "field41" and whether it is present.
 func (sess BigSession) LookupField41() (string, bool) {
 	return runtime.Lookup(sess.s, "field41", runtime.String[string]{})
 }
@@ -1628,22 +1441,18 @@ func (sess BigSession) DeleteField41() {
 	sess.s.Delete("field41")
 }
 
-// PullField41 returns the value of session key "field41", as LookupField41
-// does, and removes the key.
+// PullField41 removes session key "field41" and returns its value, as LookupField41 does.
 func (sess BigSession) PullField41() (string, bool) {
 	return runtime.Pull(sess.s, "field41", runtime.String[string]{})
 }
 
-// Field42 returns the value of session key "field42", or the zero value when it
-// is absent or no longer decodes as bool.
+// Field42 returns the value of session key "field42".
 func (sess BigSession) Field42() bool {
 	v, _ := runtime.Lookup(sess.s, "field42", runtime.Bool[bool]{})
 	return v
 }
 
-// LookupField42 returns the value of session key "field42" and whether it is
-// present. A stored value that no longer decodes as bool reads as absent and is
-// reported once through the manager's logger.
+// LookupField42 returns the value of session key "field42" and whether it is present.
 func (sess BigSession) LookupField42() (bool, bool) {
 	return runtime.Lookup(sess.s, "field42", runtime.Bool[bool]{})
 }
@@ -1663,22 +1472,18 @@ func (sess BigSession) DeleteField42() {
 	sess.s.Delete("field42")
 }
 
-// PullField42 returns the value of session key "field42", as LookupField42
-// does, and removes the key.
+// PullField42 removes session key "field42" and returns its value, as LookupField42 does.
 func (sess BigSession) PullField42() (bool, bool) {
 	return runtime.Pull(sess.s, "field42", runtime.Bool[bool]{})
 }
 
-// Field43 returns the value of session key "field43", or the zero value when it
-// is absent or no longer decodes as float64.
+// Field43 returns the value of session key "field43".
 func (sess BigSession) Field43() float64 {
 	v, _ := runtime.Lookup(sess.s, "field43", runtime.Float[float64]{})
 	return v
 }
 
-// LookupField43 returns the value of session key "field43" and whether it is
-// present. A stored value that no longer decodes as float64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField43 returns the value of session key "field43" and whether it is present.
 func (sess BigSession) LookupField43() (float64, bool) {
 	return runtime.Lookup(sess.s, "field43", runtime.Float[float64]{})
 }
@@ -1698,22 +1503,18 @@ func (sess BigSession) DeleteField43() {
 	sess.s.Delete("field43")
 }
 
-// PullField43 returns the value of session key "field43", as LookupField43
-// does, and removes the key.
+// PullField43 removes session key "field43" and returns its value, as LookupField43 does.
 func (sess BigSession) PullField43() (float64, bool) {
 	return runtime.Pull(sess.s, "field43", runtime.Float[float64]{})
 }
 
-// Field44 returns the value of session key "field44", or the zero value when it
-// is absent or no longer decodes as []string.
+// Field44 returns the value of session key "field44".
 func (sess BigSession) Field44() []string {
 	v, _ := runtime.Lookup(sess.s, "field44", runtime.Value[[]string]{})
 	return v
 }
 
-// LookupField44 returns the value of session key "field44" and whether it is
-// present. A stored value that no longer decodes as []string reads as absent
-// and is reported once through the manager's logger.
+// LookupField44 returns the value of session key "field44" and whether it is present.
 func (sess BigSession) LookupField44() ([]string, bool) {
 	return runtime.Lookup(sess.s, "field44", runtime.Value[[]string]{})
 }
@@ -1733,22 +1534,18 @@ func (sess BigSession) DeleteField44() {
 	sess.s.Delete("field44")
 }
 
-// PullField44 returns the value of session key "field44", as LookupField44
-// does, and removes the key.
+// PullField44 removes session key "field44" and returns its value, as LookupField44 does.
 func (sess BigSession) PullField44() ([]string, bool) {
 	return runtime.Pull(sess.s, "field44", runtime.Value[[]string]{})
 }
 
-// Field45 returns the value of session key "field45", or the zero value when it
-// is absent or no longer decodes as uint16.
+// Field45 returns the value of session key "field45".
 func (sess BigSession) Field45() uint16 {
 	v, _ := runtime.Lookup(sess.s, "field45", runtime.Unsigned[uint16]{})
 	return v
 }
 
-// LookupField45 returns the value of session key "field45" and whether it is
-// present. A stored value that no longer decodes as uint16 reads as absent and
-// is reported once through the manager's logger.
+// LookupField45 returns the value of session key "field45" and whether it is present.
 func (sess BigSession) LookupField45() (uint16, bool) {
 	return runtime.Lookup(sess.s, "field45", runtime.Unsigned[uint16]{})
 }
@@ -1768,34 +1565,28 @@ func (sess BigSession) DeleteField45() {
 	sess.s.Delete("field45")
 }
 
-// PullField45 returns the value of session key "field45", as LookupField45
-// does, and removes the key.
+// PullField45 removes session key "field45" and returns its value, as LookupField45 does.
 func (sess BigSession) PullField45() (uint16, bool) {
 	return runtime.Pull(sess.s, "field45", runtime.Unsigned[uint16]{})
 }
 
-// IncrementField45 adds by to the value of session key "field45" and returns
-// the sum; a missing value counts as 0.
+// IncrementField45 adds by to session key "field45", returning this request's view of the sum.
 func (sess BigSession) IncrementField45(by uint16) uint16 {
 	return runtime.Add(sess.s, "field45", by, runtime.Unsigned[uint16]{})
 }
 
-// DecrementField45 subtracts by from the value of session key "field45" and
-// returns the difference; a missing value counts as 0.
+// DecrementField45 subtracts by from session key "field45", returning this request's view of the result.
 func (sess BigSession) DecrementField45(by uint16) uint16 {
 	return runtime.Add(sess.s, "field45", -by, runtime.Unsigned[uint16]{})
 }
 
-// Field46 returns the value of session key "field46", or the zero value when it
-// is absent or no longer decodes as map[string]int.
+// Field46 returns the value of session key "field46".
 func (sess BigSession) Field46() map[string]int {
 	v, _ := runtime.Lookup(sess.s, "field46", runtime.Value[map[string]int]{})
 	return v
 }
 
-// LookupField46 returns the value of session key "field46" and whether it is
-// present. A stored value that no longer decodes as map[string]int reads as
-// absent and is reported once through the manager's logger.
+// LookupField46 returns the value of session key "field46" and whether it is present.
 func (sess BigSession) LookupField46() (map[string]int, bool) {
 	return runtime.Lookup(sess.s, "field46", runtime.Value[map[string]int]{})
 }
@@ -1815,22 +1606,18 @@ func (sess BigSession) DeleteField46() {
 	sess.s.Delete("field46")
 }
 
-// PullField46 returns the value of session key "field46", as LookupField46
-// does, and removes the key.
+// PullField46 removes session key "field46" and returns its value, as LookupField46 does.
 func (sess BigSession) PullField46() (map[string]int, bool) {
 	return runtime.Pull(sess.s, "field46", runtime.Value[map[string]int]{})
 }
 
-// Field47 returns the value of session key "field47", or the zero value when it
-// is absent or no longer decodes as []byte.
+// Field47 returns the value of session key "field47".
 func (sess BigSession) Field47() []byte {
 	v, _ := runtime.Lookup(sess.s, "field47", runtime.Bytes[[]byte]{})
 	return v
 }
 
-// LookupField47 returns the value of session key "field47" and whether it is
-// present. A stored value that no longer decodes as []byte reads as absent and
-// is reported once through the manager's logger.
+// LookupField47 returns the value of session key "field47" and whether it is present.
 func (sess BigSession) LookupField47() ([]byte, bool) {
 	return runtime.Lookup(sess.s, "field47", runtime.Bytes[[]byte]{})
 }
@@ -1850,22 +1637,18 @@ func (sess BigSession) DeleteField47() {
 	sess.s.Delete("field47")
 }
 
-// PullField47 returns the value of session key "field47", as LookupField47
-// does, and removes the key.
+// PullField47 removes session key "field47" and returns its value, as LookupField47 does.
 func (sess BigSession) PullField47() ([]byte, bool) {
 	return runtime.Pull(sess.s, "field47", runtime.Bytes[[]byte]{})
 }
 
-// Field48 returns the value of session key "field48", or the zero value when it
-// is absent or no longer decodes as int64.
+// Field48 returns the value of session key "field48".
 func (sess BigSession) Field48() int64 {
 	v, _ := runtime.Lookup(sess.s, "field48", runtime.Signed[int64]{})
 	return v
 }
 
-// LookupField48 returns the value of session key "field48" and whether it is
-// present. A stored value that no longer decodes as int64 reads as absent and
-// is reported once through the manager's logger.
+// LookupField48 returns the value of session key "field48" and whether it is present.
 func (sess BigSession) LookupField48() (int64, bool) {
 	return runtime.Lookup(sess.s, "field48", runtime.Signed[int64]{})
 }
@@ -1885,34 +1668,28 @@ func (sess BigSession) DeleteField48() {
 	sess.s.Delete("field48")
 }
 
-// PullField48 returns the value of session key "field48", as LookupField48
-// does, and removes the key.
+// PullField48 removes session key "field48" and returns its value, as LookupField48 does.
 func (sess BigSession) PullField48() (int64, bool) {
 	return runtime.Pull(sess.s, "field48", runtime.Signed[int64]{})
 }
 
-// IncrementField48 adds by to the value of session key "field48" and returns
-// the sum; a missing value counts as 0.
+// IncrementField48 adds by to session key "field48", returning this request's view of the sum.
 func (sess BigSession) IncrementField48(by int64) int64 {
 	return runtime.Add(sess.s, "field48", by, runtime.Signed[int64]{})
 }
 
-// DecrementField48 subtracts by from the value of session key "field48" and
-// returns the difference; a missing value counts as 0.
+// DecrementField48 subtracts by from session key "field48", returning this request's view of the result.
 func (sess BigSession) DecrementField48(by int64) int64 {
 	return runtime.Add(sess.s, "field48", -by, runtime.Signed[int64]{})
 }
 
-// Field49 returns the value of session key "field49", or the zero value when it
-// is absent or no longer decodes as string.
+// Field49 returns the value of session key "field49".
 func (sess BigSession) Field49() string {
 	v, _ := runtime.Lookup(sess.s, "field49", runtime.String[string]{})
 	return v
 }
 
-// LookupField49 returns the value of session key "field49" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupField49 returns the value of session key "field49" and whether it is present.
 func (sess BigSession) LookupField49() (string, bool) {
 	return runtime.Lookup(sess.s, "field49", runtime.String[string]{})
 }
@@ -1932,14 +1709,12 @@ func (sess BigSession) DeleteField49() {
 	sess.s.Delete("field49")
 }
 
-// PullField49 returns the value of session key "field49", as LookupField49
-// does, and removes the key.
+// PullField49 removes session key "field49" and returns its value, as LookupField49 does.
 func (sess BigSession) PullField49() (string, bool) {
 	return runtime.Pull(sess.s, "field49", runtime.String[string]{})
 }
 
-// All returns a Big holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Big, absent values zero, for templates.
 func (sess BigSession) All() Big {
 	return Big{
 		Field00: sess.Field00(),
@@ -2005,14 +1780,12 @@ func (sess BigSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess BigSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess BigSession) Invalidate() {
 	sess.s.Invalidate()
 }

@@ -9,16 +9,19 @@ import (
 )
 
 // CartSession reads and writes the session values that Cart declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with CartSessionFrom or
-// NewCartSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// CartSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with CartSessionFrom or NewCartSession.
 type CartSession struct {
 	s *runtimepkg.Session
 }
 
-// CartSessionFrom returns the CartSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// CartSessionFrom returns the CartSession of ctx's request; it fails as runtime.From does.
 func CartSessionFrom(ctx contextpkg.Context) (CartSession, error) {
 	s, err := runtimepkg.From(ctx)
 	if err != nil {
@@ -27,22 +30,18 @@ func CartSessionFrom(ctx contextpkg.Context) (CartSession, error) {
 	return CartSession{s: s}, nil
 }
 
-// NewCartSession returns a CartSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewCartSession returns a CartSession over s, for code outside a request and for tests.
 func NewCartSession(s *runtimepkg.Session) CartSession {
 	return CartSession{s: s}
 }
 
-// Total returns the value of session key "cart.total", or the zero value when
-// it is absent or no longer decodes as int.
+// Total returns the value of session key "cart.total".
 func (sess CartSession) Total() int {
 	v, _ := runtimepkg.Lookup(sess.s, "cart.total", runtimepkg.Signed[int]{})
 	return v
 }
 
-// LookupTotal returns the value of session key "cart.total" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupTotal returns the value of session key "cart.total" and whether it is present.
 func (sess CartSession) LookupTotal() (int, bool) {
 	return runtimepkg.Lookup(sess.s, "cart.total", runtimepkg.Signed[int]{})
 }
@@ -62,26 +61,22 @@ func (sess CartSession) DeleteTotal() {
 	sess.s.Delete("cart.total")
 }
 
-// PullTotal returns the value of session key "cart.total", as LookupTotal does,
-// and removes the key.
+// PullTotal removes session key "cart.total" and returns its value, as LookupTotal does.
 func (sess CartSession) PullTotal() (int, bool) {
 	return runtimepkg.Pull(sess.s, "cart.total", runtimepkg.Signed[int]{})
 }
 
-// IncrementTotal adds by to the value of session key "cart.total" and returns
-// the sum; a missing value counts as 0.
+// IncrementTotal adds by to session key "cart.total", returning this request's view of the sum.
 func (sess CartSession) IncrementTotal(by int) int {
 	return runtimepkg.Add(sess.s, "cart.total", by, runtimepkg.Signed[int]{})
 }
 
-// DecrementTotal subtracts by from the value of session key "cart.total" and
-// returns the difference; a missing value counts as 0.
+// DecrementTotal subtracts by from session key "cart.total", returning this request's view of the result.
 func (sess CartSession) DecrementTotal(by int) int {
 	return runtimepkg.Add(sess.s, "cart.total", -by, runtimepkg.Signed[int]{})
 }
 
-// All returns a Cart holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Cart, absent values zero, for templates.
 func (sess CartSession) All() Cart {
 	return Cart{
 		Total: sess.Total(),
@@ -98,14 +93,12 @@ func (sess CartSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()
 }
@@ -129,16 +122,16 @@ func _() {
 }
 
 // prefsSession reads and writes the session values that prefs declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with prefsSessionFrom or
-// newPrefsSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. prefsSession is a small value wrapping a *runtime.Session:
+// pass it by value. Get one with prefsSessionFrom or newPrefsSession.
 type prefsSession struct {
 	s *runtimepkg.Session
 }
 
-// prefsSessionFrom returns the prefsSession of the request whose context ctx
-// is. Like runtime.From, it fails when the request did not pass through the
-// session middleware or the session could not be loaded.
+// prefsSessionFrom returns the prefsSession of ctx's request; it fails as runtime.From does.
 func prefsSessionFrom(ctx contextpkg.Context) (prefsSession, error) {
 	s, err := runtimepkg.From(ctx)
 	if err != nil {
@@ -147,22 +140,18 @@ func prefsSessionFrom(ctx contextpkg.Context) (prefsSession, error) {
 	return prefsSession{s: s}, nil
 }
 
-// newPrefsSession returns a prefsSession over s, for code outside an HTTP
-// request and for tests (see runtime.NewSession).
+// newPrefsSession returns a prefsSession over s, for code outside a request and for tests.
 func newPrefsSession(s *runtimepkg.Session) prefsSession {
 	return prefsSession{s: s}
 }
 
-// Theme returns the value of session key "prefs.theme", or the zero value when
-// it is absent or no longer decodes as string.
+// Theme returns the value of session key "prefs.theme".
 func (sess prefsSession) Theme() string {
 	v, _ := runtimepkg.Lookup(sess.s, "prefs.theme", runtimepkg.String[string]{})
 	return v
 }
 
-// LookupTheme returns the value of session key "prefs.theme" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupTheme returns the value of session key "prefs.theme" and whether it is present.
 func (sess prefsSession) LookupTheme() (string, bool) {
 	return runtimepkg.Lookup(sess.s, "prefs.theme", runtimepkg.String[string]{})
 }
@@ -182,22 +171,18 @@ func (sess prefsSession) DeleteTheme() {
 	sess.s.Delete("prefs.theme")
 }
 
-// PullTheme returns the value of session key "prefs.theme", as LookupTheme
-// does, and removes the key.
+// PullTheme removes session key "prefs.theme" and returns its value, as LookupTheme does.
 func (sess prefsSession) PullTheme() (string, bool) {
 	return runtimepkg.Pull(sess.s, "prefs.theme", runtimepkg.String[string]{})
 }
 
-// Expires returns the value of session key "expires", or the zero value when it
-// is absent or no longer decodes as time.Time.
+// Expires returns the value of session key "expires".
 func (sess prefsSession) Expires() time.Time {
 	v, _ := runtimepkg.Lookup(sess.s, "expires", runtimepkg.Time{})
 	return v
 }
 
-// LookupExpires returns the value of session key "expires" and whether it is
-// present. A stored value that no longer decodes as time.Time reads as absent
-// and is reported once through the manager's logger.
+// LookupExpires returns the value of session key "expires" and whether it is present.
 func (sess prefsSession) LookupExpires() (time.Time, bool) {
 	return runtimepkg.Lookup(sess.s, "expires", runtimepkg.Time{})
 }
@@ -217,14 +202,12 @@ func (sess prefsSession) DeleteExpires() {
 	sess.s.Delete("expires")
 }
 
-// PullExpires returns the value of session key "expires", as LookupExpires
-// does, and removes the key.
+// PullExpires removes session key "expires" and returns its value, as LookupExpires does.
 func (sess prefsSession) PullExpires() (time.Time, bool) {
 	return runtimepkg.Pull(sess.s, "expires", runtimepkg.Time{})
 }
 
-// FlashWelcome flashes v under flash key "prefs.welcome": readable for the rest
-// of this request and during the next one.
+// FlashWelcome flashes v under flash key "prefs.welcome", readable in this request and the next.
 func (sess prefsSession) FlashWelcome(v bool) {
 	runtimepkg.Flash(sess.s, "prefs.welcome", v, runtimepkg.Bool[bool]{})
 }
@@ -234,41 +217,34 @@ func (sess prefsSession) NowWelcome(v bool) {
 	runtimepkg.Now(sess.s, "prefs.welcome", v, runtimepkg.Bool[bool]{})
 }
 
-// Welcome returns the value of flash key "prefs.welcome", or the zero value
-// when it is absent or no longer decodes as bool.
+// Welcome returns the value of flash key "prefs.welcome".
 func (sess prefsSession) Welcome() bool {
 	v, _ := runtimepkg.LookupFlash(sess.s, "prefs.welcome", runtimepkg.Bool[bool]{})
 	return v
 }
 
-// LookupWelcome returns the value of flash key "prefs.welcome" and whether it
-// is readable. A stored value that no longer decodes as bool reads as absent
-// and is reported once through the manager's logger.
+// LookupWelcome returns the value of flash key "prefs.welcome" and whether it is readable.
 func (sess prefsSession) LookupWelcome() (bool, bool) {
 	return runtimepkg.LookupFlash(sess.s, "prefs.welcome", runtimepkg.Bool[bool]{})
 }
 
-// HasWelcome reports whether flash key "prefs.welcome" is readable in this
-// request.
+// HasWelcome reports whether flash key "prefs.welcome" is readable in this request.
 func (sess prefsSession) HasWelcome() bool {
 	_, ok := sess.s.Flashed("prefs.welcome")
 	return ok
 }
 
-// KeepWelcome keeps flash key "prefs.welcome" readable during the next request
-// too.
+// KeepWelcome keeps flash key "prefs.welcome" readable during the next request too.
 func (sess prefsSession) KeepWelcome() {
 	sess.s.Keep("prefs.welcome")
 }
 
-// DeleteWelcome removes flash key "prefs.welcome" from this request and the
-// next.
+// DeleteWelcome removes flash key "prefs.welcome" from this request and the next.
 func (sess prefsSession) DeleteWelcome() {
 	sess.s.DeleteFlash("prefs.welcome")
 }
 
-// All returns a prefs holding every current data and flash value of the
-// session; absent values are zero. Handy for templates.
+// All returns every current data and flash value as a prefs, absent values zero, for templates.
 func (sess prefsSession) All() prefs {
 	return prefs{
 		Theme:   sess.Theme(),
@@ -287,14 +263,12 @@ func (sess prefsSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess prefsSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess prefsSession) Invalidate() {
 	sess.s.Invalidate()
 }

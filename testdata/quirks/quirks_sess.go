@@ -9,16 +9,19 @@ import (
 )
 
 // QuirksSession reads and writes the session values that Quirks declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with QuirksSessionFrom or
-// NewQuirksSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// QuirksSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with QuirksSessionFrom or NewQuirksSession.
 type QuirksSession struct {
 	s *runtime.Session
 }
 
-// QuirksSessionFrom returns the QuirksSession of the request whose context ctx
-// is. Like runtime.From, it fails when the request did not pass through the
-// session middleware or the session could not be loaded.
+// QuirksSessionFrom returns the QuirksSession of ctx's request; it fails as runtime.From does.
 func QuirksSessionFrom(ctx context.Context) (QuirksSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -27,22 +30,18 @@ func QuirksSessionFrom(ctx context.Context) (QuirksSession, error) {
 	return QuirksSession{s: s}, nil
 }
 
-// NewQuirksSession returns a QuirksSession over s, for code outside an HTTP
-// request and for tests (see runtime.NewSession).
+// NewQuirksSession returns a QuirksSession over s, for code outside a request and for tests.
 func NewQuirksSession(s *runtime.Session) QuirksSession {
 	return QuirksSession{s: s}
 }
 
-// Total returns the value of session key "total", or the zero value when it is
-// absent or no longer decodes as int.
+// Total returns the value of session key "total".
 func (sess QuirksSession) Total() int {
 	v, _ := runtime.Lookup(sess.s, "total", runtime.Signed[int]{})
 	return v
 }
 
-// LookupTotal returns the value of session key "total" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupTotal returns the value of session key "total" and whether it is present.
 func (sess QuirksSession) LookupTotal() (int, bool) {
 	return runtime.Lookup(sess.s, "total", runtime.Signed[int]{})
 }
@@ -62,34 +61,28 @@ func (sess QuirksSession) DeleteTotal() {
 	sess.s.Delete("total")
 }
 
-// PullTotal returns the value of session key "total", as LookupTotal does, and
-// removes the key.
+// PullTotal removes session key "total" and returns its value, as LookupTotal does.
 func (sess QuirksSession) PullTotal() (int, bool) {
 	return runtime.Pull(sess.s, "total", runtime.Signed[int]{})
 }
 
-// IncrementTotal adds by to the value of session key "total" and returns the
-// sum; a missing value counts as 0.
+// IncrementTotal adds by to session key "total", returning this request's view of the sum.
 func (sess QuirksSession) IncrementTotal(by int) int {
 	return runtime.Add(sess.s, "total", by, runtime.Signed[int]{})
 }
 
-// DecrementTotal subtracts by from the value of session key "total" and returns
-// the difference; a missing value counts as 0.
+// DecrementTotal subtracts by from session key "total", returning this request's view of the result.
 func (sess QuirksSession) DecrementTotal(by int) int {
 	return runtime.Add(sess.s, "total", -by, runtime.Signed[int]{})
 }
 
-// Latin1 returns the value of session key "latin1", or the zero value when it
-// is absent or no longer decodes as int.
+// Latin1 returns the value of session key "latin1".
 func (sess QuirksSession) Latin1() int {
 	v, _ := runtime.Lookup(sess.s, "latin1", runtime.Signed[int]{})
 	return v
 }
 
-// LookupLatin1 returns the value of session key "latin1" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupLatin1 returns the value of session key "latin1" and whether it is present.
 func (sess QuirksSession) LookupLatin1() (int, bool) {
 	return runtime.Lookup(sess.s, "latin1", runtime.Signed[int]{})
 }
@@ -109,34 +102,28 @@ func (sess QuirksSession) DeleteLatin1() {
 	sess.s.Delete("latin1")
 }
 
-// PullLatin1 returns the value of session key "latin1", as LookupLatin1 does,
-// and removes the key.
+// PullLatin1 removes session key "latin1" and returns its value, as LookupLatin1 does.
 func (sess QuirksSession) PullLatin1() (int, bool) {
 	return runtime.Pull(sess.s, "latin1", runtime.Signed[int]{})
 }
 
-// IncrementLatin1 adds by to the value of session key "latin1" and returns the
-// sum; a missing value counts as 0.
+// IncrementLatin1 adds by to session key "latin1", returning this request's view of the sum.
 func (sess QuirksSession) IncrementLatin1(by int) int {
 	return runtime.Add(sess.s, "latin1", by, runtime.Signed[int]{})
 }
 
-// DecrementLatin1 subtracts by from the value of session key "latin1" and
-// returns the difference; a missing value counts as 0.
+// DecrementLatin1 subtracts by from session key "latin1", returning this request's view of the result.
 func (sess QuirksSession) DecrementLatin1(by int) int {
 	return runtime.Add(sess.s, "latin1", -by, runtime.Signed[int]{})
 }
 
-// Tabbed returns the value of session key "tabbed", or the zero value when it
-// is absent or no longer decodes as string.
+// Tabbed returns the value of session key "tabbed".
 func (sess QuirksSession) Tabbed() string {
 	v, _ := runtime.Lookup(sess.s, "tabbed", runtime.String[string]{})
 	return v
 }
 
-// LookupTabbed returns the value of session key "tabbed" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupTabbed returns the value of session key "tabbed" and whether it is present.
 func (sess QuirksSession) LookupTabbed() (string, bool) {
 	return runtime.Lookup(sess.s, "tabbed", runtime.String[string]{})
 }
@@ -156,22 +143,18 @@ func (sess QuirksSession) DeleteTabbed() {
 	sess.s.Delete("tabbed")
 }
 
-// PullTabbed returns the value of session key "tabbed", as LookupTabbed does,
-// and removes the key.
+// PullTabbed removes session key "tabbed" and returns its value, as LookupTabbed does.
 func (sess QuirksSession) PullTabbed() (string, bool) {
 	return runtime.Pull(sess.s, "tabbed", runtime.String[string]{})
 }
 
-// BOM returns the value of session key "bom", or the zero value when it is
-// absent or no longer decodes as string.
+// BOM returns the value of session key "bom".
 func (sess QuirksSession) BOM() string {
 	v, _ := runtime.Lookup(sess.s, "bom", runtime.String[string]{})
 	return v
 }
 
-// LookupBOM returns the value of session key "bom" and whether it is present. A
-// stored value that no longer decodes as string reads as absent and is reported
-// once through the manager's logger.
+// LookupBOM returns the value of session key "bom" and whether it is present.
 func (sess QuirksSession) LookupBOM() (string, bool) {
 	return runtime.Lookup(sess.s, "bom", runtime.String[string]{})
 }
@@ -191,22 +174,18 @@ func (sess QuirksSession) DeleteBOM() {
 	sess.s.Delete("bom")
 }
 
-// PullBOM returns the value of session key "bom", as LookupBOM does, and
-// removes the key.
+// PullBOM removes session key "bom" and returns its value, as LookupBOM does.
 func (sess QuirksSession) PullBOM() (string, bool) {
 	return runtime.Pull(sess.s, "bom", runtime.String[string]{})
 }
 
-// Quote returns the value of session key "quote", or the zero value when it is
-// absent or no longer decodes as string.
+// Quote returns the value of session key "quote".
 func (sess QuirksSession) Quote() string {
 	v, _ := runtime.Lookup(sess.s, "quote", runtime.String[string]{})
 	return v
 }
 
-// LookupQuote returns the value of session key "quote" and whether it is
-// present. A stored value that no longer decodes as string reads as absent and
-// is reported once through the manager's logger.
+// LookupQuote returns the value of session key "quote" and whether it is present.
 func (sess QuirksSession) LookupQuote() (string, bool) {
 	return runtime.Lookup(sess.s, "quote", runtime.String[string]{})
 }
@@ -226,14 +205,12 @@ func (sess QuirksSession) DeleteQuote() {
 	sess.s.Delete("quote")
 }
 
-// PullQuote returns the value of session key "quote", as LookupQuote does, and
-// removes the key.
+// PullQuote removes session key "quote" and returns its value, as LookupQuote does.
 func (sess QuirksSession) PullQuote() (string, bool) {
 	return runtime.Pull(sess.s, "quote", runtime.String[string]{})
 }
 
-// All returns a Quirks holding every current data and flash value of the
-// session; absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Quirks, absent values zero, for templates.
 func (sess QuirksSession) All() Quirks {
 	return Quirks{
 		Total:  sess.Total(),
@@ -254,14 +231,12 @@ func (sess QuirksSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess QuirksSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess QuirksSession) Invalidate() {
 	sess.s.Invalidate()
 }
@@ -294,16 +269,19 @@ func _() {
 }
 
 // überSession reads and writes the session values that über declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with überSessionFrom or
-// newÜberSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// überSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with überSessionFrom or newÜberSession.
 type überSession struct {
 	s *runtime.Session
 }
 
-// überSessionFrom returns the überSession of the request whose context ctx
-// is. Like runtime.From, it fails when the request did not pass through the
-// session middleware or the session could not be loaded.
+// überSessionFrom returns the überSession of ctx's request; it fails as runtime.From does.
 func überSessionFrom(ctx context.Context) (überSession, error) {
 	s, err := runtime.From(ctx)
 	if err != nil {
@@ -312,22 +290,18 @@ func überSessionFrom(ctx context.Context) (überSession, error) {
 	return überSession{s: s}, nil
 }
 
-// newÜberSession returns a überSession over s, for code outside an HTTP
-// request and for tests (see runtime.NewSession).
+// newÜberSession returns a überSession over s, for code outside a request and for tests.
 func newÜberSession(s *runtime.Session) überSession {
 	return überSession{s: s}
 }
 
-// Größe returns the value of session key "size", or the zero value when it is
-// absent or no longer decodes as int.
+// Größe returns the value of session key "size".
 func (sess überSession) Größe() int {
 	v, _ := runtime.Lookup(sess.s, "size", runtime.Signed[int]{})
 	return v
 }
 
-// LookupGröße returns the value of session key "size" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupGröße returns the value of session key "size" and whether it is present.
 func (sess überSession) LookupGröße() (int, bool) {
 	return runtime.Lookup(sess.s, "size", runtime.Signed[int]{})
 }
@@ -347,26 +321,22 @@ func (sess überSession) DeleteGröße() {
 	sess.s.Delete("size")
 }
 
-// PullGröße returns the value of session key "size", as LookupGröße does,
-// and removes the key.
+// PullGröße removes session key "size" and returns its value, as LookupGröße does.
 func (sess überSession) PullGröße() (int, bool) {
 	return runtime.Pull(sess.s, "size", runtime.Signed[int]{})
 }
 
-// IncrementGröße adds by to the value of session key "size" and returns the
-// sum; a missing value counts as 0.
+// IncrementGröße adds by to session key "size", returning this request's view of the sum.
 func (sess überSession) IncrementGröße(by int) int {
 	return runtime.Add(sess.s, "size", by, runtime.Signed[int]{})
 }
 
-// DecrementGröße subtracts by from the value of session key "size" and
-// returns the difference; a missing value counts as 0.
+// DecrementGröße subtracts by from session key "size", returning this request's view of the result.
 func (sess überSession) DecrementGröße(by int) int {
 	return runtime.Add(sess.s, "size", -by, runtime.Signed[int]{})
 }
 
-// All returns a über holding every current data and flash value of the
-// session; absent values are zero. Handy for templates.
+// All returns every current data and flash value as a über, absent values zero, for templates.
 func (sess überSession) All() über {
 	return über{
 		Größe: sess.Größe(),
@@ -383,14 +353,12 @@ func (sess überSession) Reset() {
 	sess.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess überSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess überSession) Invalidate() {
 	sess.s.Invalidate()
 }

@@ -8,16 +8,19 @@ import (
 )
 
 // CartSession reads and writes the session values that Cart declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with CartSessionFrom or
-// NewCartSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// CartSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with CartSessionFrom or NewCartSession.
 type CartSession struct {
 	s *runtime.Session
 }
 
-// CartSessionFrom returns the CartSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// CartSessionFrom returns the CartSession of ctx's request; it fails as runtime.From does.
 func CartSessionFrom(ctx2 context.Context) (CartSession, error) {
 	s2, err2 := runtime.From(ctx2)
 	if err2 != nil {
@@ -26,22 +29,18 @@ func CartSessionFrom(ctx2 context.Context) (CartSession, error) {
 	return CartSession{s: s2}, nil
 }
 
-// NewCartSession returns a CartSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// NewCartSession returns a CartSession over s, for code outside a request and for tests.
 func NewCartSession(s2 *runtime.Session) CartSession {
 	return CartSession{s: s2}
 }
 
-// V returns the value of session key "v", or the zero value when it is absent
-// or no longer decodes as v.
+// V returns the value of session key "v".
 func (sess2 CartSession) V() v {
 	v2, _ := runtime.Lookup(sess2.s, "v", runtime.Signed[v]{})
 	return v2
 }
 
-// LookupV returns the value of session key "v" and whether it is present. A
-// stored value that no longer decodes as v reads as absent and is reported once
-// through the manager's logger.
+// LookupV returns the value of session key "v" and whether it is present.
 func (sess2 CartSession) LookupV() (v, bool) {
 	return runtime.Lookup(sess2.s, "v", runtime.Signed[v]{})
 }
@@ -61,34 +60,28 @@ func (sess2 CartSession) DeleteV() {
 	sess2.s.Delete("v")
 }
 
-// PullV returns the value of session key "v", as LookupV does, and removes the
-// key.
+// PullV removes session key "v" and returns its value, as LookupV does.
 func (sess2 CartSession) PullV() (v, bool) {
 	return runtime.Pull(sess2.s, "v", runtime.Signed[v]{})
 }
 
-// IncrementV adds by to the value of session key "v" and returns the sum; a
-// missing value counts as 0.
+// IncrementV adds by to session key "v", returning this request's view of the sum.
 func (sess2 CartSession) IncrementV(by2 v) v {
 	return runtime.Add(sess2.s, "v", by2, runtime.Signed[v]{})
 }
 
-// DecrementV subtracts by from the value of session key "v" and returns the
-// difference; a missing value counts as 0.
+// DecrementV subtracts by from session key "v", returning this request's view of the result.
 func (sess2 CartSession) DecrementV(by2 v) v {
 	return runtime.Add(sess2.s, "v", -by2, runtime.Signed[v]{})
 }
 
-// By returns the value of session key "by", or the zero value when it is absent
-// or no longer decodes as by.
+// By returns the value of session key "by".
 func (sess2 CartSession) By() by {
 	v2, _ := runtime.Lookup(sess2.s, "by", runtime.Signed[by]{})
 	return v2
 }
 
-// LookupBy returns the value of session key "by" and whether it is present. A
-// stored value that no longer decodes as by reads as absent and is reported
-// once through the manager's logger.
+// LookupBy returns the value of session key "by" and whether it is present.
 func (sess2 CartSession) LookupBy() (by, bool) {
 	return runtime.Lookup(sess2.s, "by", runtime.Signed[by]{})
 }
@@ -108,34 +101,28 @@ func (sess2 CartSession) DeleteBy() {
 	sess2.s.Delete("by")
 }
 
-// PullBy returns the value of session key "by", as LookupBy does, and removes
-// the key.
+// PullBy removes session key "by" and returns its value, as LookupBy does.
 func (sess2 CartSession) PullBy() (by, bool) {
 	return runtime.Pull(sess2.s, "by", runtime.Signed[by]{})
 }
 
-// IncrementBy adds by to the value of session key "by" and returns the sum; a
-// missing value counts as 0.
+// IncrementBy adds by to session key "by", returning this request's view of the sum.
 func (sess2 CartSession) IncrementBy(by2 by) by {
 	return runtime.Add(sess2.s, "by", by2, runtime.Signed[by]{})
 }
 
-// DecrementBy subtracts by from the value of session key "by" and returns the
-// difference; a missing value counts as 0.
+// DecrementBy subtracts by from session key "by", returning this request's view of the result.
 func (sess2 CartSession) DecrementBy(by2 by) by {
 	return runtime.Add(sess2.s, "by", -by2, runtime.Signed[by]{})
 }
 
-// X returns the value of session key "x", or the zero value when it is absent
-// or no longer decodes as x.
+// X returns the value of session key "x".
 func (sess2 CartSession) X() x {
 	v2, _ := runtime.Lookup(sess2.s, "x", runtime.Signed[x]{})
 	return v2
 }
 
-// LookupX returns the value of session key "x" and whether it is present. A
-// stored value that no longer decodes as x reads as absent and is reported once
-// through the manager's logger.
+// LookupX returns the value of session key "x" and whether it is present.
 func (sess2 CartSession) LookupX() (x, bool) {
 	return runtime.Lookup(sess2.s, "x", runtime.Signed[x]{})
 }
@@ -155,34 +142,28 @@ func (sess2 CartSession) DeleteX() {
 	sess2.s.Delete("x")
 }
 
-// PullX returns the value of session key "x", as LookupX does, and removes the
-// key.
+// PullX removes session key "x" and returns its value, as LookupX does.
 func (sess2 CartSession) PullX() (x, bool) {
 	return runtime.Pull(sess2.s, "x", runtime.Signed[x]{})
 }
 
-// IncrementX adds by to the value of session key "x" and returns the sum; a
-// missing value counts as 0.
+// IncrementX adds by to session key "x", returning this request's view of the sum.
 func (sess2 CartSession) IncrementX(by2 x) x {
 	return runtime.Add(sess2.s, "x", by2, runtime.Signed[x]{})
 }
 
-// DecrementX subtracts by from the value of session key "x" and returns the
-// difference; a missing value counts as 0.
+// DecrementX subtracts by from session key "x", returning this request's view of the result.
 func (sess2 CartSession) DecrementX(by2 x) x {
 	return runtime.Add(sess2.s, "x", -by2, runtime.Signed[x]{})
 }
 
-// S returns the value of session key "s", or the zero value when it is absent
-// or no longer decodes as s.
+// S returns the value of session key "s".
 func (sess2 CartSession) S() s {
 	v2, _ := runtime.Lookup(sess2.s, "s", runtime.String[s]{})
 	return v2
 }
 
-// LookupS returns the value of session key "s" and whether it is present. A
-// stored value that no longer decodes as s reads as absent and is reported once
-// through the manager's logger.
+// LookupS returns the value of session key "s" and whether it is present.
 func (sess2 CartSession) LookupS() (s, bool) {
 	return runtime.Lookup(sess2.s, "s", runtime.String[s]{})
 }
@@ -202,22 +183,18 @@ func (sess2 CartSession) DeleteS() {
 	sess2.s.Delete("s")
 }
 
-// PullS returns the value of session key "s", as LookupS does, and removes the
-// key.
+// PullS removes session key "s" and returns its value, as LookupS does.
 func (sess2 CartSession) PullS() (s, bool) {
 	return runtime.Pull(sess2.s, "s", runtime.String[s]{})
 }
 
-// Ctx returns the value of session key "ctx", or the zero value when it is
-// absent or no longer decodes as ctx.
+// Ctx returns the value of session key "ctx".
 func (sess2 CartSession) Ctx() ctx {
 	v2, _ := runtime.Lookup(sess2.s, "ctx", runtime.Bool[ctx]{})
 	return v2
 }
 
-// LookupCtx returns the value of session key "ctx" and whether it is present. A
-// stored value that no longer decodes as ctx reads as absent and is reported
-// once through the manager's logger.
+// LookupCtx returns the value of session key "ctx" and whether it is present.
 func (sess2 CartSession) LookupCtx() (ctx, bool) {
 	return runtime.Lookup(sess2.s, "ctx", runtime.Bool[ctx]{})
 }
@@ -237,22 +214,18 @@ func (sess2 CartSession) DeleteCtx() {
 	sess2.s.Delete("ctx")
 }
 
-// PullCtx returns the value of session key "ctx", as LookupCtx does, and
-// removes the key.
+// PullCtx removes session key "ctx" and returns its value, as LookupCtx does.
 func (sess2 CartSession) PullCtx() (ctx, bool) {
 	return runtime.Pull(sess2.s, "ctx", runtime.Bool[ctx]{})
 }
 
-// Err returns the value of session key "err", or the zero value when it is
-// absent or no longer decodes as err.
+// Err returns the value of session key "err".
 func (sess2 CartSession) Err() err {
 	v2, _ := runtime.Lookup(sess2.s, "err", runtime.String[err]{})
 	return v2
 }
 
-// LookupErr returns the value of session key "err" and whether it is present. A
-// stored value that no longer decodes as err reads as absent and is reported
-// once through the manager's logger.
+// LookupErr returns the value of session key "err" and whether it is present.
 func (sess2 CartSession) LookupErr() (err, bool) {
 	return runtime.Lookup(sess2.s, "err", runtime.String[err]{})
 }
@@ -272,14 +245,12 @@ func (sess2 CartSession) DeleteErr() {
 	sess2.s.Delete("err")
 }
 
-// PullErr returns the value of session key "err", as LookupErr does, and
-// removes the key.
+// PullErr removes session key "err" and returns its value, as LookupErr does.
 func (sess2 CartSession) PullErr() (err, bool) {
 	return runtime.Pull(sess2.s, "err", runtime.String[err]{})
 }
 
-// FlashOK flashes v under flash key "ok": readable for the rest of this request
-// and during the next one.
+// FlashOK flashes v under flash key "ok", readable in this request and the next.
 func (sess2 CartSession) FlashOK(v2 ok) {
 	runtime.Flash(sess2.s, "ok", v2, runtime.Bool[ok]{})
 }
@@ -289,16 +260,13 @@ func (sess2 CartSession) NowOK(v2 ok) {
 	runtime.Now(sess2.s, "ok", v2, runtime.Bool[ok]{})
 }
 
-// OK returns the value of flash key "ok", or the zero value when it is absent
-// or no longer decodes as ok.
+// OK returns the value of flash key "ok".
 func (sess2 CartSession) OK() ok {
 	v2, _ := runtime.LookupFlash(sess2.s, "ok", runtime.Bool[ok]{})
 	return v2
 }
 
-// LookupOK returns the value of flash key "ok" and whether it is readable. A
-// stored value that no longer decodes as ok reads as absent and is reported
-// once through the manager's logger.
+// LookupOK returns the value of flash key "ok" and whether it is readable.
 func (sess2 CartSession) LookupOK() (ok, bool) {
 	return runtime.LookupFlash(sess2.s, "ok", runtime.Bool[ok]{})
 }
@@ -319,8 +287,7 @@ func (sess2 CartSession) DeleteOK() {
 	sess2.s.DeleteFlash("ok")
 }
 
-// All returns a Cart holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a Cart, absent values zero, for templates.
 func (sess2 CartSession) All() Cart {
 	return Cart{
 		V:   sess2.V(),
@@ -343,14 +310,12 @@ func (sess2 CartSession) Reset() {
 	sess2.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess2 CartSession) Regenerate() {
 	sess2.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess2 CartSession) Invalidate() {
 	sess2.s.Invalidate()
 }
@@ -380,16 +345,19 @@ func _() {
 }
 
 // sessSession reads and writes the session values that sess declares, each
-// under its own key, with its own type. It is a small value wrapping a
-// *runtime.Session: pass it by value. Get one with sessSessionFrom or
-// newSessSession.
+// under its own key with its own type. A reader returns the zero value (and
+// false, for Lookup and Pull) when its key is absent or holds a value that no
+// longer decodes as the field's type; such a value is reported once through the
+// manager's logger. Increment and Decrement count a missing value as 0 and
+// return this request's view of the result; the store applies each request's
+// increments when it saves, so those of concurrent requests all count.
+// sessSession is a small value wrapping a *runtime.Session: pass it by value.
+// Get one with sessSessionFrom or newSessSession.
 type sessSession struct {
 	s *runtime.Session
 }
 
-// sessSessionFrom returns the sessSession of the request whose context ctx is.
-// Like runtime.From, it fails when the request did not pass through the session
-// middleware or the session could not be loaded.
+// sessSessionFrom returns the sessSession of ctx's request; it fails as runtime.From does.
 func sessSessionFrom(ctx2 context.Context) (sessSession, error) {
 	s2, err2 := runtime.From(ctx2)
 	if err2 != nil {
@@ -398,22 +366,18 @@ func sessSessionFrom(ctx2 context.Context) (sessSession, error) {
 	return sessSession{s: s2}, nil
 }
 
-// newSessSession returns a sessSession over s, for code outside an HTTP request
-// and for tests (see runtime.NewSession).
+// newSessSession returns a sessSession over s, for code outside a request and for tests.
 func newSessSession(s2 *runtime.Session) sessSession {
 	return sessSession{s: s2}
 }
 
-// Count returns the value of session key "count", or the zero value when it is
-// absent or no longer decodes as int.
+// Count returns the value of session key "count".
 func (sess2 sessSession) Count() int {
 	v2, _ := runtime.Lookup(sess2.s, "count", runtime.Signed[int]{})
 	return v2
 }
 
-// LookupCount returns the value of session key "count" and whether it is
-// present. A stored value that no longer decodes as int reads as absent and is
-// reported once through the manager's logger.
+// LookupCount returns the value of session key "count" and whether it is present.
 func (sess2 sessSession) LookupCount() (int, bool) {
 	return runtime.Lookup(sess2.s, "count", runtime.Signed[int]{})
 }
@@ -433,26 +397,22 @@ func (sess2 sessSession) DeleteCount() {
 	sess2.s.Delete("count")
 }
 
-// PullCount returns the value of session key "count", as LookupCount does, and
-// removes the key.
+// PullCount removes session key "count" and returns its value, as LookupCount does.
 func (sess2 sessSession) PullCount() (int, bool) {
 	return runtime.Pull(sess2.s, "count", runtime.Signed[int]{})
 }
 
-// IncrementCount adds by to the value of session key "count" and returns the
-// sum; a missing value counts as 0.
+// IncrementCount adds by to session key "count", returning this request's view of the sum.
 func (sess2 sessSession) IncrementCount(by2 int) int {
 	return runtime.Add(sess2.s, "count", by2, runtime.Signed[int]{})
 }
 
-// DecrementCount subtracts by from the value of session key "count" and returns
-// the difference; a missing value counts as 0.
+// DecrementCount subtracts by from session key "count", returning this request's view of the result.
 func (sess2 sessSession) DecrementCount(by2 int) int {
 	return runtime.Add(sess2.s, "count", -by2, runtime.Signed[int]{})
 }
 
-// All returns a sess holding every current data and flash value of the session;
-// absent values are zero. Handy for templates.
+// All returns every current data and flash value as a sess, absent values zero, for templates.
 func (sess2 sessSession) All() sess {
 	return sess{
 		Count: sess2.Count(),
@@ -469,14 +429,12 @@ func (sess2 sessSession) Reset() {
 	sess2.s.Reset()
 }
 
-// Regenerate gives the session a new ID and keeps its values. Call it when a
-// user logs in, against session fixation.
+// Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess2 sessSession) Regenerate() {
 	sess2.s.Regenerate()
 }
 
-// Invalidate removes every value and gives the session a new ID. Call it when a
-// user logs out.
+// Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess2 sessSession) Invalidate() {
 	sess2.s.Invalidate()
 }
