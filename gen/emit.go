@@ -108,6 +108,8 @@ func (e *emitter) file(schemas []*schema) *jen.File {
 		}
 		e.schema(f, s)
 	}
+	f.Line()
+	f.Comment(recordText(schemas))
 	return f
 }
 
@@ -121,6 +123,10 @@ func (e *emitter) schema(f *jen.File, s *schema) {
 	if slices.ContainsFunc(s.Fields, func(fd field) bool { return fd.Kind.integer() && !fd.Flash }) {
 		doc += " Increment and Decrement count a missing value as 0 and return this request's view of the result; " +
 			"the store applies each request's increments when it saves, so those of concurrent requests all count."
+	}
+	if slices.ContainsFunc(s.Fields, func(fd field) bool { return len(fd.Was) > 0 }) {
+		doc += " The first access to a renamed field (was= in its tag) in a request, read, write or delete, " +
+			"moves a value stored under an old key to the new key; the save then stores the new key and deletes the old."
 	}
 	doc += fmt.Sprintf(" %s is a small value wrapping a *runtime.Session: pass it by value. Get one with %s or %s.", st, from, nw)
 	comment(f, doc)
@@ -165,67 +171,82 @@ func (e *emitter) codec(fd field) *jen.Statement {
 	return rt(fd.Kind.codec()).Types(e.typ(fd.Type)).Values()
 }
 
-// accessor emits the accessor a of the field fd of s.
+// accessor emits the accessor a of the field fd of s. The accessors of a
+// renamed field first move the value of an old key to the new one.
 func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
-	n, key, q := fd.method(a), jen.Lit(fd.Key), strconv.Quote(fd.Key)
-	v, by := func() *jen.Statement { return jen.Id(e.names.v) }, func() *jen.Statement { return jen.Id(e.names.by) }
+	n, q := fd.method(a), strconv.Quote(fd.Key)
+	v, by, t := jen.Id(e.names.v), jen.Id(e.names.by), e.typ(fd.Type)
+	call := func(fn string, args ...jen.Code) *jen.Statement { // fn(sess.s, key, args..., codec)
+		return rt(fn).Call(append(append([]jen.Code{e.self(), jen.Lit(fd.Key)}, args...), e.codec(fd))...)
+	}
+	method := func(name string, args ...jen.Code) *jen.Statement { return e.self().Dot(name).Call(jen.Lit(fd.Key)) }
 	what, read := "session key "+q, "Lookup"
 	if fd.Flash {
 		what, read = "flash key "+q, "LookupFlash"
 	}
+	var doc string
+	var sig *jen.Statement
+	var body []jen.Code
 	switch a {
 	case get:
-		e.method(f, s, "%s returns the value of %s.", n, what).Id(n).Params().Add(e.typ(fd.Type)).Block(
-			jen.List(v(), jen.Id("_")).Op(":=").Add(rt(read)).Call(e.self(), key, e.codec(fd)),
-			jen.Return(v()),
-		)
+		doc, sig = fmt.Sprintf("%s returns the value of %s.", n, what), jen.Params().Add(t)
+		body = []jen.Code{jen.List(v, jen.Id("_")).Op(":=").Add(call(read)), jen.Return(v)}
 	case lookup:
 		verb := "is present"
 		if fd.Flash {
 			verb = "is readable"
 		}
-		e.method(f, s, "%s returns the value of %s and whether it %s.", n, what, verb).
-			Id(n).Params().Params(e.typ(fd.Type), jen.Bool()).Block(jen.Return(rt(read).Call(e.self(), key, e.codec(fd))))
+		doc, sig = fmt.Sprintf("%s returns the value of %s and whether it %s.", n, what, verb), jen.Params().Params(t, jen.Bool())
+		body = []jen.Code{jen.Return(call(read))}
 	case has:
+		sig = jen.Params().Bool()
 		if fd.Flash {
-			e.method(f, s, "%s reports whether %s is readable in this request.", n, what).Id(n).Params().Bool().Block(
-				jen.List(jen.Id("_"), jen.Id(e.names.ok)).Op(":=").Add(e.self().Dot("Flashed").Call(key)),
-				jen.Return(jen.Id(e.names.ok)),
-			)
+			doc = fmt.Sprintf("%s reports whether %s is readable in this request.", n, what)
+			body = []jen.Code{jen.List(jen.Id("_"), jen.Id(e.names.ok)).Op(":=").Add(method("Flashed")), jen.Return(jen.Id(e.names.ok))}
 		} else {
-			e.method(f, s, "%s reports whether %s holds a value.", n, what).Id(n).Params().Bool().Block(
-				jen.Return(e.self().Dot("Has").Call(key)))
+			doc = fmt.Sprintf("%s reports whether %s holds a value.", n, what)
+			body = []jen.Code{jen.Return(method("Has"))}
 		}
 	case set:
-		e.method(f, s, "%s stores v under %s.", n, what).
-			Id(n).Params(v().Add(e.typ(fd.Type))).Block(rt("Store").Call(e.self(), key, v(), e.codec(fd)))
+		doc, sig, body = fmt.Sprintf("%s stores v under %s.", n, what), jen.Params(jen.Id(e.names.v).Add(t)), []jen.Code{call("Store", v)}
 	case del:
+		sig = jen.Params()
 		if fd.Flash {
-			e.method(f, s, "%s removes %s from this request and the next.", n, what).
-				Id(n).Params().Block(e.self().Dot("DeleteFlash").Call(key))
+			doc, body = fmt.Sprintf("%s removes %s from this request and the next.", n, what), []jen.Code{method("DeleteFlash")}
 		} else {
-			e.method(f, s, "%s removes %s.", n, what).Id(n).Params().Block(e.self().Dot("Delete").Call(key))
+			doc, body = fmt.Sprintf("%s removes %s.", n, what), []jen.Code{method("Delete")}
 		}
 	case pull:
-		e.method(f, s, "%s removes %s and returns its value, as %s does.", n, what, fd.method(lookup)).
-			Id(n).Params().Params(e.typ(fd.Type), jen.Bool()).Block(jen.Return(rt("Pull").Call(e.self(), key, e.codec(fd))))
-	case increment, decrement:
-		op, arg := "adds by to %s, returning this request's view of the sum.", by()
-		if a == decrement {
-			op, arg = "subtracts by from %s, returning this request's view of the result.", jen.Op("-").Add(by())
-		}
-		e.method(f, s, "%s "+op, n, what).Id(n).Params(by().Add(e.typ(fd.Type))).Add(e.typ(fd.Type)).Block(
-			jen.Return(rt("Add").Call(e.self(), key, arg, e.codec(fd))))
+		doc = fmt.Sprintf("%s removes %s and returns its value, as %s does.", n, what, fd.method(lookup))
+		sig, body = jen.Params().Params(t, jen.Bool()), []jen.Code{jen.Return(call("Pull"))}
+	case increment:
+		doc = fmt.Sprintf("%s adds by to %s, returning this request's view of the sum.", n, what)
+		sig, body = jen.Params(jen.Id(e.names.by).Add(t)).Add(e.typ(fd.Type)), []jen.Code{jen.Return(call("Add", by))}
+	case decrement:
+		doc = fmt.Sprintf("%s subtracts by from %s, returning this request's view of the result.", n, what)
+		sig, body = jen.Params(jen.Id(e.names.by).Add(t)).Add(e.typ(fd.Type)), []jen.Code{jen.Return(call("Add", jen.Op("-").Add(by)))}
 	case flash:
-		e.method(f, s, "%s flashes v under %s, readable in this request and the next.", n, what).
-			Id(n).Params(v().Add(e.typ(fd.Type))).Block(rt("Flash").Call(e.self(), key, v(), e.codec(fd)))
+		doc = fmt.Sprintf("%s flashes v under %s, readable in this request and the next.", n, what)
+		sig, body = jen.Params(jen.Id(e.names.v).Add(t)), []jen.Code{call("Flash", v)}
 	case now:
-		e.method(f, s, "%s stores v under %s for this request only.", n, what).
-			Id(n).Params(v().Add(e.typ(fd.Type))).Block(rt("Now").Call(e.self(), key, v(), e.codec(fd)))
+		doc = fmt.Sprintf("%s stores v under %s for this request only.", n, what)
+		sig, body = jen.Params(jen.Id(e.names.v).Add(t)), []jen.Code{call("Now", v)}
 	case keep:
-		e.method(f, s, "%s keeps %s readable during the next request too.", n, what).
-			Id(n).Params().Block(e.self().Dot("Keep").Call(key))
+		doc = fmt.Sprintf("%s keeps %s readable during the next request too.", n, what)
+		sig, body = jen.Params(), []jen.Code{method("Keep")}
 	}
+	if len(fd.Was) > 0 {
+		rename := "Rename"
+		if fd.Flash {
+			rename = "RenameFlash"
+		}
+		args := []jen.Code{jen.Lit(fd.Key)}
+		for _, old := range fd.Was {
+			args = append(args, jen.Lit(old))
+		}
+		body = append([]jen.Code{e.self().Dot(rename).Call(args...)}, body...)
+	}
+	e.method(f, s, "%s", doc).Id(n).Add(sig).Block(body...)
 }
 
 // sessionMethod emits the method m of the session type of s.

@@ -29,6 +29,10 @@ type Config struct {
 	// declaration (a -type that does not exist) are reported there.
 	// Default: the package clause of the package's first file.
 	Origin token.Position
+	// AllowBreaking accepts schema changes that stored sessions cannot
+	// survive: without it, a key whose recorded values (in the file being
+	// replaced) the new schema cannot read is a problem.
+	AllowBreaking bool
 }
 
 // A File is the generated source of one file and where it belongs.
@@ -49,35 +53,55 @@ type File struct {
 // sessgen did not generate. Before returning, Run type-checks the package
 // with the new file in place of the old one: any error then is fatal,
 // except errors that other sessgen runs will fix.
+//
+// Unless cfg.AllowBreaking, Run compares the schemas with the record that
+// the file being replaced keeps of the schemas it was generated from, and
+// refuses a change after which stored sessions would lose values: a key
+// whose new type cannot read what the old one stored, or that turned
+// from flash to data or back.
 func Run(dir string, cfg Config) ([]File, error) {
+	f, _, err := generate(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return []File{f}, nil
+}
+
+// generate is [Run], returning the schemas too.
+func generate(dir string, cfg Config) (File, []*schema, error) {
 	if len(cfg.Types) == 0 {
-		return nil, errors.New("gen: no types given")
+		return File{}, nil, errors.New("gen: no types given")
 	}
 	t, err := newTarget(dir, cfg)
 	if err != nil {
-		return nil, err
+		return File{}, nil, err
 	}
 	pkg, err := load(t.dir, nil, t.stubbed())
 	if err != nil {
-		return nil, err
+		return File{}, nil, err
 	}
 	t.origin = origin(pkg, cfg)
 	if p, ok := t.problem(); ok {
-		return nil, Problems{p}
+		return File{}, nil, Problems{p}
 	}
 	schemas, err := build(pkg, t, cfg.Types)
 	if err != nil {
-		return nil, err
+		return File{}, nil, err
+	}
+	if !cfg.AllowBreaking {
+		if err := checkChanges(schemas, t); err != nil {
+			return File{}, nil, err
+		}
 	}
 	src, err := emit(pkg.Types, schemas, buildConstraint(schemas))
 	if err != nil {
-		return nil, err
+		return File{}, nil, err
 	}
-	file := File{Path: t.path, Content: src, Old: t.old}
-	if err := verify(pkg, t, cfg.Types, file); err != nil {
-		return nil, err
+	f := File{Path: t.path, Content: src, Old: t.old}
+	if err := verify(pkg, t, cfg.Types, f); err != nil {
+		return File{}, nil, err
 	}
-	return []File{file}, nil
+	return f, schemas, nil
 }
 
 // A target is what one run writes, decided once, before the package is

@@ -25,9 +25,11 @@ type schema struct {
 type field struct {
 	Name  string         // the Go field name, e.g. CartID
 	Key   string         // the session key, e.g. cart_id
+	Was   []string       // old keys (was= in the tag), whose values move to Key
 	Flash bool           // a flash value rather than a data value
 	Type  types.Type     // the field's type as declared
-	Kind  kind           // how the value is encoded
+	Kind  kind           // which runtime codec encodes the value
+	Shape *shape         // what the encoding of a value looks like
 	Pos   token.Position // where the field is declared
 }
 
@@ -66,3 +68,39 @@ func relativeTo(pkg *types.Package) types.Qualifier {
 		return p.Name()
 	}
 }
+
+// A shape is what the msgpack encoding of a Go type's values looks like,
+// as far as decoding them goes: named types are replaced by what they
+// encode as, struct fields by the names msgpack gives them. The next run
+// of sessgen reads shapes back from the generated file (see record.go) to
+// tell whether stored values still decode (see compat.go).
+type shape struct {
+	op     shapeOp
+	name   string       // basic: its spelling (int, bytes, time...); opaque: the Go type
+	len    int64        // array, byteArray
+	key    *shape       // map
+	elem   *shape       // pointer, slice, array, map (the value)
+	fields []shapeField // strukt, in encoding order
+	label  int          // > 0 when a ref inside the shape refers to it
+	target *shape       // ref: the enclosing shape it stands for
+}
+
+// A shapeField is a struct field as msgpack encodes it.
+type shapeField struct {
+	name  string
+	shape *shape
+}
+
+type shapeOp int
+
+const (
+	basic     shapeOp = iota + 1 // bool, int, int8 ... uintptr, float32, float64, string, bytes ([]byte: msgpack bin), time
+	opaque                       // a type with its own msgpack, binary or text encoding
+	pointer                      // *T
+	slice                        // []T, T not a byte
+	array                        // [N]T, T not a byte
+	byteArray                    // [N]byte: msgpack bin
+	mapOf                        // map[K]V
+	strukt                       // a struct: a msgpack map keyed by field name
+	ref                          // a recursive type's reference to its enclosing shape
+)

@@ -106,6 +106,9 @@ func (b *builder) checkMethodNames(s *schema) {
 			if f.Flash {
 				opt = ",flash"
 			}
+			for _, old := range f.Was {
+				opt += ",was=" + old
+			}
 			b.probs = append(b.probs, Problem{Pos: f.Pos, Field: f.Name, Msg: fmt.Sprintf(
 				"%s; rename the field (a session tag keeps the key: session:%q)", strings.Join(clash, ", and "), f.Key+opt)})
 			continue

@@ -201,6 +201,14 @@ func (b *builder) field(f *types.Var, structTag string, keys map[string]string) 
 	} else {
 		keys[tag.key] = f.Name()
 	}
+	for _, old := range tag.was { // old keys are moved and deleted: no other field may use them
+		if other, dup := keys[old]; dup {
+			b.fieldProblem(f, "old key %q (was=) is already used by field %s; an old key must belong to this field alone", old, other)
+			bad = true
+		} else {
+			keys[old] = f.Name() + " (was=)"
+		}
+	}
 	if msg := unsupported(b.pkg.Types, f.Type()); msg != "" {
 		b.fieldProblem(f, "%s", msg)
 		bad = true
@@ -208,7 +216,8 @@ func (b *builder) field(f *types.Var, structTag string, keys map[string]string) 
 	if bad {
 		return field{}, false
 	}
-	return field{Name: f.Name(), Key: tag.key, Flash: tag.flash, Type: f.Type(), Kind: kindOf(f.Type()), Pos: b.fieldPos(f)}, true
+	return field{Name: f.Name(), Key: tag.key, Was: tag.was, Flash: tag.flash, Type: f.Type(), Kind: kindOf(f.Type()),
+		Shape: fieldShape(f.Type()), Pos: b.fieldPos(f)}, true
 }
 
 // typeSpec returns the declaration of tn and its file, or nils.

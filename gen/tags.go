@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -10,11 +11,12 @@ import (
 
 // A sessionTag is what a field's struct tag says about its session value.
 type sessionTag struct {
-	value  string // the session tag's value, as written
-	tagged bool   // the struct tag has a session key
-	skip   bool   // session:"-"
-	key    string // the session key, the field's default key when the tag names none
-	flash  bool   // the flash option
+	value  string   // the session tag's value, as written
+	tagged bool     // the struct tag has a session key
+	skip   bool     // session:"-"
+	key    string   // the session key, the field's default key when the tag names none
+	flash  bool     // the flash option
+	was    []string // the old keys of was= options, in order
 
 	malformed string   // why the struct tag cannot be read, or ""
 	probs     []string // what else is wrong with the tag
@@ -50,7 +52,20 @@ func parseTag(structTag, name string) sessionTag {
 		case "":
 			t.probs = append(t.probs, fmt.Sprintf("tag session:%q has an empty option; remove the extra comma (session:\"%s\" or session:\"%s,flash\")", t.value, key, key))
 		default:
-			t.probs = append(t.probs, fmt.Sprintf("unknown option %q in tag session:%q; the only option is flash, as in session:\"%s,flash\"", o, t.value, key))
+			old, ok := strings.CutPrefix(o, "was=")
+			switch {
+			case !ok:
+				t.probs = append(t.probs, fmt.Sprintf("unknown option %q in tag session:%q; the options are flash and was=old_key, "+
+					"as in session:\"%s,flash\" or session:\"%s,was=old_%s\"", o, t.value, key, key, key))
+			case keyProblem(old) != "":
+				t.probs = append(t.probs, fmt.Sprintf("the old key in %s: %s", o, keyProblem(old)))
+			case old == key:
+				t.probs = append(t.probs, fmt.Sprintf("%s names the field's own key; an old key is the one the field had before, remove this option", o))
+			case slices.Contains(t.was, old):
+				t.probs = append(t.probs, fmt.Sprintf("the option %s appears more than once in tag session:%q; write it once", o, t.value))
+			default:
+				t.was = append(t.was, old)
+			}
 		}
 	}
 	return t

@@ -3,16 +3,17 @@
 //
 // Usage:
 //
-//	sessgen -type Shop[,Other] [-type More] [-output file.go] [-check] [dir]
+//	sessgen -type Shop[,Other] [-type More] [-output file.go] [-check] [-allow-breaking] [dir]
 //
 // Under go generate (//go:generate go tool sessgen -type Shop) it works on
 // the package of $GOFILE; otherwise on the package in dir (default "."). It
 // writes one file, by default "<first type, lowercased>_sess.go" next to the
-// schema, and never replaces a file it did not generate. Problems are printed
-// as "file.go:line:col: message", all at once, and nothing is written. With
-// -check it writes nothing and exits 1 when the file on disk is missing or
-// stale.
+// schema, and never replaces a file it did not generate, nor one whose
+// schema changed in a way that stored sessions would not survive, unless
+// -allow-breaking. Problems are printed as "file.go:line:col: message", all
+// at once, and nothing is written. With -check it writes nothing and exits 1
+// when the file on disk is missing or stale.
 //
-// Flags, tags, types and errors are described in docs/generator.md of the
-// repository.
+// Flags, tags, types, errors and schema changes are described in
+// docs/generator.md of the repository.
 package main

@@ -23,7 +23,7 @@ func main() {
 // Exit codes.
 const (
 	exitOK      = 0
-	exitProblem = 1 // bad schema, stale file, or failed write
+	exitProblem = 1 // bad schema, breaking change, stale file, or failed write
 	exitUsage   = 2
 )
 
@@ -36,9 +36,10 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 	fs.Var(&typeFlag, "type", "comma-separated names of the schema struct types (required; may be repeated, and the lists add up)")
 	output := fs.String("output", "", "output file, relative to the package directory (default <first type, lowercased>_sess.go)")
 	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale")
+	allowBreaking := fs.Bool("allow-breaking", false, "accept schema changes after which stored sessions lose values")
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [dir]\n")
+		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [-allow-breaking] [dir]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -83,20 +84,14 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 		return exitUsage
 	}
 
-	cfg := gen.Config{Types: types, Output: *output}
+	cfg := gen.Config{Types: types, Output: *output, AllowBreaking: *allowBreaking}
 	if file := getenv("GOFILE"); file != "" && fs.NArg() == 0 {
 		line, _ := strconv.Atoi(getenv("GOLINE"))
 		cfg.Origin = token.Position{Filename: filepath.Join(dir, file), Line: line, Column: 1}
 	}
 	files, err := gen.Run(dir, cfg)
 	if err != nil {
-		var ps gen.Problems
-		if errors.As(err, &ps) {
-			fmt.Fprintln(stderr, ps.Format(cwd))
-		} else {
-			fmt.Fprintln(stderr, "sessgen:", err)
-		}
-		return exitProblem
+		return report(err, cwd, stderr)
 	}
 	if *check {
 		return checkFiles(files, cwd, stderr)
@@ -108,6 +103,21 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 		}
 	}
 	return exitOK
+}
+
+// report prints err, problems with file names relative to cwd, and
+// returns the exit code.
+func report(err error, cwd string, stderr io.Writer) int {
+	var ps gen.Problems
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ps):
+		fmt.Fprintln(stderr, ps.Format(cwd))
+	default:
+		fmt.Fprintln(stderr, "sessgen:", err)
+	}
+	return exitProblem
 }
 
 // typeList is the value of -type: the names of every -type flag, in order.

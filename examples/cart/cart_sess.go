@@ -268,3 +268,13 @@ func _() {
 		Notice  string `session:"notice,flash"`
 	} = Cart{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data cart_id int64
+//sessgen:data items []{SKU string; Quantity int}
+//sessgen:data visits uint32
+//sessgen:data updated time
+//sessgen:flash notice string

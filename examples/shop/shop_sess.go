@@ -289,3 +289,14 @@ func _() {
 		Old    Checkout `session:"old,flash"`
 	} = Shop{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Shop
+//sessgen:data cart_id string
+//sessgen:data items []{SKU string; Quantity int}
+//sessgen:data user string
+//sessgen:flash notice string
+//sessgen:flash errors []string
+//sessgen:flash old {Name string; Email string}

@@ -1922,3 +1922,57 @@ func _() {
 		Counter  int       `session:"flash.counter,flash"`
 	} = Kinds{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Kinds
+//sessgen:data bool bool
+//sessgen:data int int
+//sessgen:data int8 int8
+//sessgen:data int16 int16
+//sessgen:data int32 int32
+//sessgen:data int64 int64
+//sessgen:data uint uint
+//sessgen:data uint8 uint8
+//sessgen:data uint16 uint16
+//sessgen:data uint32 uint32
+//sessgen:data uint64 uint64
+//sessgen:data uintptr uintptr
+//sessgen:data byte uint8
+//sessgen:data rune int32
+//sessgen:data float32 float32
+//sessgen:data float64 float64
+//sessgen:data string string
+//sessgen:data bytes bytes
+//sessgen:data time time
+//sessgen:data duration int64
+//sessgen:data flag bool
+//sessgen:data count int16
+//sessgen:data size uint
+//sessgen:data ratio float32
+//sessgen:data name string
+//sessgen:data blob bytes
+//sessgen:data seconds int64
+//sessgen:data stamp time
+//sessgen:data ints []int
+//sessgen:data matrix [2][3]int8
+//sessgen:data by_name map[string]int
+//sessgen:data by_id map[int64]1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:data by_count map[int16][]string
+//sessgen:data line 1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:data line_ptr *1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:data point {X int; Y int}
+//sessgen:data rect {Min {X int; Y int}; Max {X int; Y int}}
+//sessgen:data lines []1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:data times []time
+//sessgen:data tags []string
+//sessgen:data nested map[string][]map[string]*1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:data anon {A int; B int}
+//sessgen:data int_ptr *int
+//sessgen:data blob_list []bytes
+//sessgen:flash notice string
+//sessgen:flash alert 1@{SKU string; Qty int; Price float64; Added time; Attrs map[string]string; Next *@1}
+//sessgen:flash errs []string
+//sessgen:flash until time
+//sessgen:flash flash.counter int

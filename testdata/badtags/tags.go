@@ -1,7 +1,7 @@
 // Package badtags is an error test case: every rejected tag.
 package badtags
 
-// Tags has bad keys, options, duplicates, embedded and unexported fields.
+// Tags has bad keys, options, old keys, duplicates, embedded and unexported fields.
 type Tags struct {
 	Space    int    `session:"has space"`
 	Slash    int    `session:"a/b"`
@@ -20,6 +20,13 @@ type Tags struct {
 	Two     int `session:"a" session:"b"`
 	embedded
 	*Pointer
+	BadOld   int `session:"bad_old,was=a b"`
+	OwnOld   int `session:"own,was=own"`
+	TwiceOld int `session:"twice_old,was=x,was=x"`
+	StealOld int `session:"steal,was=ok.key-1"`
+	OldOne   int `session:"one,was=shared"`
+	OldTwo   int `session:"two,was=shared"`
+	Shared   int `session:"shared"`
 }
 
 // Embedded is embedded in Tags.

@@ -313,3 +313,14 @@ func _() {
 		HTTPCount uint32
 	} = Cart{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data cart_id int64
+//sessgen:data uid int64
+//sessgen:data items []{SKU string; Quantity int}
+//sessgen:data updated time
+//sessgen:flash notice string
+//sessgen:data http_count uint32

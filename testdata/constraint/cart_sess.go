@@ -120,3 +120,9 @@ func _() {
 		Total int
 	} = Cart{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data total int

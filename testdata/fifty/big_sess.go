@@ -1856,3 +1856,58 @@ func _() {
 		Field49 string
 	} = Big{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Big
+//sessgen:data field00 int64
+//sessgen:data field01 string
+//sessgen:data field02 bool
+//sessgen:data field03 float64
+//sessgen:data field04 []string
+//sessgen:data field05 uint16
+//sessgen:data field06 map[string]int
+//sessgen:data field07 bytes
+//sessgen:data field08 int64
+//sessgen:data field09 string
+//sessgen:data field10 bool
+//sessgen:data field11 float64
+//sessgen:data field12 []string
+//sessgen:data field13 uint16
+//sessgen:data field14 map[string]int
+//sessgen:data field15 bytes
+//sessgen:data field16 int64
+//sessgen:data field17 string
+//sessgen:data field18 bool
+//sessgen:data field19 float64
+//sessgen:data field20 []string
+//sessgen:data field21 uint16
+//sessgen:data field22 map[string]int
+//sessgen:data field23 bytes
+//sessgen:data field24 int64
+//sessgen:data field25 string
+//sessgen:data field26 bool
+//sessgen:data field27 float64
+//sessgen:data field28 []string
+//sessgen:data field29 uint16
+//sessgen:data field30 map[string]int
+//sessgen:data field31 bytes
+//sessgen:data field32 int64
+//sessgen:data field33 string
+//sessgen:data field34 bool
+//sessgen:data field35 float64
+//sessgen:data field36 []string
+//sessgen:data field37 uint16
+//sessgen:data field38 map[string]int
+//sessgen:data field39 bytes
+//sessgen:data field40 int64
+//sessgen:data field41 string
+//sessgen:data field42 bool
+//sessgen:data field43 float64
+//sessgen:data field44 []string
+//sessgen:data field45 uint16
+//sessgen:data field46 map[string]int
+//sessgen:data field47 bytes
+//sessgen:data field48 int64
+//sessgen:data field49 string

@@ -292,3 +292,13 @@ func _() {
 		Welcome bool `session:"prefs.welcome,flash"`
 	} = prefs{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data cart.total int
+//sessgen:schema prefs
+//sessgen:data prefs.theme string
+//sessgen:data expires time
+//sessgen:flash prefs.welcome bool

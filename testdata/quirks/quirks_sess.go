@@ -380,3 +380,15 @@ func _() {
 		Größe int `session:"size"`
 	} = über{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Quirks
+//sessgen:data total int
+//sessgen:data latin1 int
+//sessgen:data tabbed string
+//sessgen:data bom string
+//sessgen:data quote string
+//sessgen:schema über
+//sessgen:data size int

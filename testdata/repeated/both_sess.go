@@ -219,3 +219,11 @@ func _() {
 		Theme string
 	} = Prefs{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data total int
+//sessgen:schema Prefs
+//sessgen:data theme string

@@ -456,3 +456,17 @@ func _() {
 		Count int
 	} = sess{}
 }
+
+// What each key held when this file was generated, for the next run's check
+// that stored sessions can still read their values.
+//
+//sessgen:schema Cart
+//sessgen:data v int
+//sessgen:data by int
+//sessgen:data x int
+//sessgen:data s string
+//sessgen:data ctx bool
+//sessgen:data err string
+//sessgen:flash ok bool
+//sessgen:schema sess
+//sessgen:data count int
