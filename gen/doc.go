@@ -9,6 +9,8 @@
 // the model (model.go, names.go), compat.go (the changes from the schema
 // recorded in the file being replaced, record.go), emit.go (jennifer),
 // verify.go (the package type-checked with the new file in place).
+// [Check] (module.go) runs it over many packages and compares the session
+// keys of schemas that can share a session.
 //
 // The schema tags, the generated API, the errors and the rules for
 // changing a schema are described in docs/generator.md of the repository.

@@ -64,3 +64,56 @@ func TestSchemaChange(t *testing.T) {
 	mustRun(t, dir, "-check", "-type", "Cart")
 	mustGo(t, dir, "vet", ".")
 }
+
+// TestCheckModule runs sessgen -check ./... over a module with two
+// programs and two packages no program imports: keys that schemas of one
+// program use differently are reported at both fields, those of separate
+// programs are not, the unimported packages form one group, a stale file
+// is named, and the exit status is 1; once fixed, it passes.
+func TestCheckModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	schema := func(pkg, name, fields string) string {
+		return "package " + pkg + "\n\ntype " + name + " struct {\n" + fields + "}\n"
+	}
+	files := map[string]string{
+		"a/a.go":            schema("a", "A", "\tCount int64 `session:\"count\"`\n\tNote  string `session:\"note,flash\"`\n\tOld   int `session:\"new,was=legacy\"`\n"),
+		"b/b.go":            schema("b", "B", "\tCount string `session:\"count\"`\n\tNote  string `session:\"note\"`\n\tLegacy int\n\tSame int64 `session:\"same\"`\n"),
+		"c/c.go":            schema("c", "C", "\tSame int `session:\"same\"`\n\tCount bool `session:\"count\"`\n"),
+		"d/d.go":            schema("d", "D", "\tCount uint `session:\"count\"`\n"),
+		"e/e.go":            schema("e", "E", "\tCount int64 `session:\"count\"`\n"),
+		"cmd/app/main.go":   "package main\n\nimport (\n\t_ \"example.com/app/a\"\n\t_ \"example.com/app/b\"\n\t_ \"example.com/app/c\"\n)\n\nfunc main() {}\n",
+		"cmd/other/main.go": "package main\n\nimport _ \"example.com/app/e\"\n\nfunc main() {}\n",
+		"f/f.go":            schema("f", "F", "\tCount float64 `session:\"count\"`\n"),
+	}
+	dir := tempModule(t, files)
+	for _, p := range []struct{ dir, typ string }{{"a", "A"}, {"b", "B"}, {"c", "C"}, {"d", "D"}, {"e", "E"}, {"f", "F"}} {
+		mustRun(t, filepath.Join(dir, p.dir), "-type", p.typ)
+	}
+	putFile(t, filepath.Join(dir, "e", "e.go"), schema("e", "E", "\tCount int64 `session:\"count\"`\n\tMore int\n"))
+
+	code, _, stderr := runIn(dir, noEnv, "-check", "./...")
+	want := []string{
+		`a/a.go:4:2: field Count: schemas A and B can share a session, and session key "count" holds int64 in A and string in B; field Count of B is at b/b.go:4:2: give one of them another key`,
+		`a/a.go:4:2: field Count: schemas A and C can share a session, and session key "count" holds int64 in A and bool in C; field Count of C is at c/c.go:5:2: give one of them another key`,
+		`a/a.go:5:2: field Note: schemas A and B can share a session, and session key "note" is flash in A and data in B; field Note of B is at b/b.go:5:2: give one of them another key`,
+		`a/a.go:6:2: field Old: schemas A and B can share a session, and session key "legacy" is an old key (was=) of one, whose values move to another key, and used by the other; field Legacy of B is at b/b.go:6:2: give one of them another key`,
+		`b/b.go:4:2: field Count: schemas B and C can share a session, and session key "count" holds string in B and bool in C; field Count of C is at c/c.go:5:2: give one of them another key`,
+		`d/d.go:4:2: field Count: schemas D and F can share a session, and session key "count" holds uint64 in D and float64 in F; field Count of F is at f/f.go:4:2: give one of them another key`,
+		`e/e_sess.go: the file is stale; run go generate`,
+	}
+	if code != exitProblem || stderr != strings.Join(want, "\n")+"\n" {
+		t.Errorf("-check ./...: exit %d, stderr:\n%s\nwant:\n%s", code, stderr, strings.Join(want, "\n"))
+	}
+
+	// b and c's int64 and int "same" encode alike; give the others new keys.
+	putFile(t, filepath.Join(dir, "b", "b.go"), schema("b", "B", "\tCount string `session:\"b_count\"`\n\tNote  string `session:\"b_note\"`\n\tLegacy int `session:\"b_legacy\"`\n\tSame int64 `session:\"same\"`\n"))
+	putFile(t, filepath.Join(dir, "c", "c.go"), schema("c", "C", "\tSame int `session:\"same\"`\n\tCount bool `session:\"c_count\"`\n"))
+	putFile(t, filepath.Join(dir, "f", "f.go"), schema("f", "F", "\tCount float64 `session:\"f_count\"`\n"))
+	for _, p := range []struct{ dir, typ string }{{"b", "B"}, {"c", "C"}, {"e", "E"}, {"f", "F"}} {
+		mustRun(t, filepath.Join(dir, p.dir), "-type", p.typ)
+	}
+	mustRun(t, dir, "-check", "./...")
+	mustRun(t, filepath.Join(dir, "a"), "-check") // the current package
+}

@@ -23,7 +23,7 @@ func main() {
 // Exit codes.
 const (
 	exitOK      = 0
-	exitProblem = 1 // bad schema, breaking change, stale file, or failed write
+	exitProblem = 1 // bad schema, breaking change, stale file, key conflict, or failed write
 	exitUsage   = 2
 )
 
@@ -35,11 +35,13 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 	var typeFlag typeList
 	fs.Var(&typeFlag, "type", "comma-separated names of the schema struct types (required; may be repeated, and the lists add up)")
 	output := fs.String("output", "", "output file, relative to the package directory (default <first type, lowercased>_sess.go)")
-	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale")
+	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale "+
+		"(without -type: every generated file of the packages matched, and conflicting session keys)")
 	allowBreaking := fs.Bool("allow-breaking", false, "accept schema changes after which stored sessions lose values")
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [-allow-breaking] [dir]\n")
+		fmt.Fprintf(stderr, "usage: sessgen -type Cart[,Other] [-type More] [-output file.go] [-check] [-allow-breaking] [dir]\n"+
+			"       sessgen -check [-allow-breaking] [packages]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,8 +62,15 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 		}
 	}
 	types := []string(typeFlag)
+	if len(types) == 0 && *check && *output == "" {
+		patterns := fs.Args()
+		if len(patterns) == 0 {
+			patterns = []string{"."}
+		}
+		return report(gen.Check(cwd, *allowBreaking, patterns...), cwd, stderr)
+	}
 	if len(types) == 0 {
-		fmt.Fprintln(stderr, "sessgen: -type is required")
+		fmt.Fprintln(stderr, "sessgen: -type is required (or -check alone, to check packages)")
 		fs.Usage()
 		return exitUsage
 	}

@@ -73,3 +73,12 @@ func sessgenDirectives(t *testing.T, file string) [][]string {
 	}
 	return all
 }
+
+// TestRepoCheckModule runs sessgen -check ./... on this repository, as
+// scripts/test does: every generated file current, no breaking change, no
+// session key used two ways.
+func TestRepoCheckModule(t *testing.T) {
+	if code, _, stderr := runIn(repoRoot(t), noEnv, "-check", "./..."); code != 0 {
+		t.Errorf("sessgen -check ./...: exit %d\n%s", code, stderr)
+	}
+}
