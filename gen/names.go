@@ -45,6 +45,8 @@ var sessionMethods = []sessionMethod{
 	{name: "ID", returns: true, doc: "ID returns the session's ID, making one if the session has none yet."},
 	{name: "Reset", doc: "Reset removes every data and flash value; the session keeps its ID."},
 	{name: "Regenerate", doc: "Regenerate gives the session a new ID and keeps its values: call it at login."},
+	{name: "SetOwner", param: "owner", doc: "SetOwner binds the session to an account (\"\" for none): call it at login, with Regenerate."},
+	{name: "Owner", returns: true, doc: "Owner returns the account the session is bound to, or \"\"."},
 	{name: "Invalidate", doc: "Invalidate removes every value and gives the session a new ID: call it at logout."},
 	{name: "Reflash", doc: "Reflash keeps every readable flash value for the next request."},
 	{name: "Raw"},

@@ -222,12 +222,16 @@ func TestRoundTrips(t *testing.T) {
 				t.Error("DeleteNotice did not persist")
 			}
 			ids = append(ids, s.ID())
+			s.SetOwner("user-1")
 			s.Regenerate()
 			ids = append(ids, s.ID())
 		},
 		"regenerated": func(t *testing.T, s KindsSession) {
 			if s.ID() != ids[1] || ids[0] == ids[1] {
 				t.Errorf("Regenerate: IDs %v, now %s", ids, s.ID())
+			}
+			if s.Owner() != "user-1" {
+				t.Errorf("Owner = %q after SetOwner and Regenerate", s.Owner())
 			}
 			if s.Int() != want.Int+5 {
 				t.Error("Regenerate lost the values")
@@ -249,6 +253,9 @@ func TestRoundTrips(t *testing.T) {
 		"invalidated": func(t *testing.T, s KindsSession) {
 			if s.HasName() || s.ID() == ids[2] {
 				t.Errorf("Invalidate: Name %q, ID %s (was %s)", s.Name(), s.ID(), ids[2])
+			}
+			if s.Owner() != "" {
+				t.Errorf("Owner = %q after Invalidate", s.Owner())
 			}
 			if s.Raw() == nil {
 				t.Error("Raw is nil")

@@ -284,6 +284,16 @@ func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess CartSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess CartSession) Owner() string {
+	return sess.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()

@@ -12,5 +12,6 @@ type Session struct {
 	Cart        int
 	HasCart     bool
 	Raw         []byte
+	Owner       string
 	Fine        int
 }

@@ -1785,6 +1785,16 @@ func (sess BigSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess BigSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess BigSession) Owner() string {
+	return sess.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess BigSession) Invalidate() {
 	sess.s.Invalidate()

@@ -98,6 +98,16 @@ func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess CartSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess CartSession) Owner() string {
+	return sess.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()
@@ -266,6 +276,16 @@ func (sess prefsSession) Reset() {
 // Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess prefsSession) Regenerate() {
 	sess.s.Regenerate()
+}
+
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess prefsSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess prefsSession) Owner() string {
+	return sess.s.Owner()
 }
 
 // Invalidate removes every value and gives the session a new ID: call it at logout.

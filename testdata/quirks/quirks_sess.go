@@ -236,6 +236,16 @@ func (sess QuirksSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess QuirksSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess QuirksSession) Owner() string {
+	return sess.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess QuirksSession) Invalidate() {
 	sess.s.Invalidate()
@@ -356,6 +366,16 @@ func (sess überSession) Reset() {
 // Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess überSession) Regenerate() {
 	sess.s.Regenerate()
+}
+
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess überSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess überSession) Owner() string {
+	return sess.s.Owner()
 }
 
 // Invalidate removes every value and gives the session a new ID: call it at logout.

@@ -97,6 +97,16 @@ func (sess CartSession) Regenerate() {
 	sess.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess CartSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess CartSession) Owner() string {
+	return sess.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess CartSession) Invalidate() {
 	sess.s.Invalidate()
@@ -195,6 +205,16 @@ func (sess PrefsSession) Reset() {
 // Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess PrefsSession) Regenerate() {
 	sess.s.Regenerate()
+}
+
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess PrefsSession) SetOwner(owner string) {
+	sess.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess PrefsSession) Owner() string {
+	return sess.s.Owner()
 }
 
 // Invalidate removes every value and gives the session a new ID: call it at logout.

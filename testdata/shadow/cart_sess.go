@@ -315,6 +315,16 @@ func (sess2 CartSession) Regenerate() {
 	sess2.s.Regenerate()
 }
 
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess2 CartSession) SetOwner(owner string) {
+	sess2.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess2 CartSession) Owner() string {
+	return sess2.s.Owner()
+}
+
 // Invalidate removes every value and gives the session a new ID: call it at logout.
 func (sess2 CartSession) Invalidate() {
 	sess2.s.Invalidate()
@@ -432,6 +442,16 @@ func (sess2 sessSession) Reset() {
 // Regenerate gives the session a new ID and keeps its values: call it at login.
 func (sess2 sessSession) Regenerate() {
 	sess2.s.Regenerate()
+}
+
+// SetOwner binds the session to an account ("" for none): call it at login, with Regenerate.
+func (sess2 sessSession) SetOwner(owner string) {
+	sess2.s.SetOwner(owner)
+}
+
+// Owner returns the account the session is bound to, or "".
+func (sess2 sessSession) Owner() string {
+	return sess2.s.Owner()
 }
 
 // Invalidate removes every value and gives the session a new ID: call it at logout.
