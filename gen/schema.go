@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -226,15 +227,9 @@ func (b *builder) typeSpec(tn *types.TypeName) (*ast.TypeSpec, *ast.File) {
 		if f.FileStart > tn.Pos() || tn.Pos() > f.FileEnd {
 			continue
 		}
-		for _, d := range f.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok || gd.Tok != token.TYPE {
-				continue
-			}
-			for _, sp := range gd.Specs {
-				if ts := sp.(*ast.TypeSpec); ts.Name.Pos() == tn.Pos() {
-					return ts, f
-				}
+		for ts := range typeSpecs(f) {
+			if ts.Name.Pos() == tn.Pos() {
+				return ts, f
 			}
 		}
 	}
@@ -285,16 +280,8 @@ func (b *builder) declaredElsewhere(name string) (token.Position, string) {
 		if err != nil {
 			continue
 		}
-		for _, d := range f.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok || gd.Tok != token.TYPE {
-				continue
-			}
-			for _, sp := range gd.Specs {
-				ts := sp.(*ast.TypeSpec)
-				if ts.Name.Name != name {
-					continue
-				}
+		for ts := range typeSpecs(f) {
+			if ts.Name.Name == name {
 				pos := fset.Position(ts.Name.Pos())
 				file := filepath.Base(path)
 				if strings.HasSuffix(file, "_test.go") {
@@ -360,4 +347,19 @@ func compilerProblems(pkg *packages.Package, schemas []*schema) Problems {
 		return in
 	}
 	return all
+}
+
+// typeSpecs yields the type declarations of f.
+func typeSpecs(f *ast.File) iter.Seq[*ast.TypeSpec] {
+	return func(yield func(*ast.TypeSpec) bool) {
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
+				for _, sp := range gd.Specs {
+					if !yield(sp.(*ast.TypeSpec)) {
+						return
+					}
+				}
+			}
+		}
+	}
 }
