@@ -20,7 +20,7 @@ func TestGoGenerateEnv(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"-type", ""}, {"-type", "A", "a", "b"}, {"-nope"}} {
+	for _, args := range [][]string{{}, {"-type", ""}, {"-type", "A", "a", "b"}, {"-nope"}, {"-check", "-type", "A", "./..."}, {"-output", "x.go", "-check"}} {
 		if code, _, _ := runIn(t.TempDir(), noEnv, args...); code != exitUsage {
 			t.Errorf("sessgen %q: exit %d, want %d", args, code, exitUsage)
 		}

@@ -84,6 +84,11 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 		}
 	case 1:
 		dir = fs.Arg(0)
+		if strings.Contains(dir, "...") {
+			fmt.Fprintf(stderr, "sessgen: with -type, the argument is one package directory, not the pattern %s; "+
+				"-check without -type checks the packages a pattern matches\n", dir)
+			return exitUsage
+		}
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(cwd, dir)
 		}
