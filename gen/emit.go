@@ -179,7 +179,7 @@ func (e *emitter) accessor(f *jen.File, s *schema, fd field, a accessor) {
 	call := func(fn string, args ...jen.Code) *jen.Statement { // fn(sess.s, key, args..., codec)
 		return rt(fn).Call(append(append([]jen.Code{e.self(), jen.Lit(fd.Key)}, args...), e.codec(fd))...)
 	}
-	method := func(name string, args ...jen.Code) *jen.Statement { return e.self().Dot(name).Call(jen.Lit(fd.Key)) }
+	method := func(name string) *jen.Statement { return e.self().Dot(name).Call(jen.Lit(fd.Key)) } // sess.s.name(key)
 	what, read := "session key "+q, "Lookup"
 	if fd.Flash {
 		what, read = "flash key "+q, "LookupFlash"
