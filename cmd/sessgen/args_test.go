@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sessgen/sessgen/cmd/sessgen/internal/modtest"
 )
 
 // TestGoGenerateEnv runs as go generate does: no directory argument, the
@@ -64,7 +66,7 @@ func TestOutputRejected(t *testing.T) {
 			t.Errorf("-output %q: directory changed: %v, was %v", tc.output, after, before)
 		}
 	}
-	if readFile(t, filepath.Join(dir, "cart.go")) != schema || readFile(t, filepath.Join(dir, "cart_sess.go")) != hand {
+	if modtest.Read(t, filepath.Join(dir, "cart.go")) != schema || modtest.Read(t, filepath.Join(dir, "cart_sess.go")) != hand {
 		t.Error("a refused run changed a file")
 	}
 	if _, err := os.Stat(filepath.Join(os.TempDir(), "x.go")); err == nil {

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sessgen/sessgen/cmd/sessgen/internal/modtest"
 )
 
 // TestSchemaChange walks a schema through changes between deploys: a
@@ -19,19 +21,19 @@ func TestSchemaChange(t *testing.T) {
 	dir := tempModule(t, map[string]string{"cart.go": schema("\tCount int32\n\tNote  string `session:\"note,flash\"`\n")})
 	out := filepath.Join(dir, "cart_sess.go")
 	mustRun(t, dir, "-type", "Cart")
-	first := readFile(t, out)
+	first := modtest.Read(t, out)
 	mustRun(t, dir, "-type", "Cart")
-	if readFile(t, out) != first {
+	if modtest.Read(t, out) != first {
 		t.Fatal("regenerating an unchanged schema changed the file")
 	}
 
 	// int32 → int64 and a new field: stored values still decode.
-	putFile(t, filepath.Join(dir, "cart.go"), schema("\tCount int64\n\tNote  string `session:\"note,flash\"`\n\tSeen  bool\n"))
+	modtest.Put(t, filepath.Join(dir, "cart.go"), schema("\tCount int64\n\tNote  string `session:\"note,flash\"`\n\tSeen  bool\n"))
 	mustRun(t, dir, "-type", "Cart")
-	widened := readFile(t, out)
+	widened := modtest.Read(t, out)
 
 	// int64 → string, and the flash value become data: both refused.
-	putFile(t, filepath.Join(dir, "cart.go"), schema("\tCount string\n\tNote  string `session:\"note\"`\n\tSeen  bool\n"))
+	modtest.Put(t, filepath.Join(dir, "cart.go"), schema("\tCount string\n\tNote  string `session:\"note\"`\n\tSeen  bool\n"))
 	for _, args := range [][]string{{"-type", "Cart"}, {"-check", "-type", "Cart"}} {
 		code, _, stderr := runIn(dir, noEnv, args...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -41,12 +43,12 @@ func TestSchemaChange(t *testing.T) {
 			!strings.Contains(stderr, "-allow-breaking") {
 			t.Errorf("sessgen %s: exit %d, stderr:\n%s", strings.Join(args, " "), code, stderr)
 		}
-		if readFile(t, out) != widened {
+		if modtest.Read(t, out) != widened {
 			t.Fatalf("sessgen %s changed the file", strings.Join(args, " "))
 		}
 	}
 	// A new key for the field is the way out: its old values are ignored.
-	putFile(t, filepath.Join(dir, "cart.go"), schema("\tCount string `session:\"count_v2\"`\n\tNote  string `session:\"note_v2\"`\n\tSeen  bool\n"))
+	modtest.Put(t, filepath.Join(dir, "cart.go"), schema("\tCount string `session:\"count_v2\"`\n\tNote  string `session:\"note_v2\"`\n\tSeen  bool\n"))
 	code, _, stderr := runIn(dir, noEnv, "-check", "-type", "Cart")
 	if code != exitProblem || stderr != "sessgen: cart_sess.go is stale; run go generate\n" {
 		t.Errorf("-check after giving new keys: exit %d, stderr %q", code, stderr)
@@ -55,14 +57,14 @@ func TestSchemaChange(t *testing.T) {
 
 	// A rename whose old key held another type is refused too; accepting
 	// the loss writes the file, after which the record is the new schema.
-	putFile(t, filepath.Join(dir, "cart.go"), schema("\tCount int64 `session:\"count\"`\n\tRef   int   `session:\"ref,was=count_v2\"`\n"))
+	modtest.Put(t, filepath.Join(dir, "cart.go"), schema("\tCount int64 `session:\"count\"`\n\tRef   int   `session:\"ref,was=count_v2\"`\n"))
 	code, _, stderr = runIn(dir, noEnv, "-type", "Cart")
 	if want := `cart.go:5:2: field Ref: stored sessions hold string values under the field's old key "count_v2" (was=)`; code != exitProblem || !strings.HasPrefix(stderr, want) {
 		t.Errorf("a rename that changes the type: exit %d, stderr %q, want %q...", code, stderr, want)
 	}
 	mustRun(t, dir, "-allow-breaking", "-type", "Cart")
 	mustRun(t, dir, "-check", "-type", "Cart")
-	mustGo(t, dir, "vet", ".")
+	modtest.MustGo(t, dir, "vet", ".")
 }
 
 // TestCheckModule runs sessgen -check ./... over a module with two
@@ -91,7 +93,7 @@ func TestCheckModule(t *testing.T) {
 	for _, p := range []struct{ dir, typ string }{{"a", "A"}, {"b", "B"}, {"c", "C"}, {"d", "D"}, {"e", "E"}, {"f", "F"}} {
 		mustRun(t, filepath.Join(dir, p.dir), "-type", p.typ)
 	}
-	putFile(t, filepath.Join(dir, "e", "e.go"), schema("e", "E", "\tCount int64 `session:\"count\"`\n\tMore int\n"))
+	modtest.Put(t, filepath.Join(dir, "e", "e.go"), schema("e", "E", "\tCount int64 `session:\"count\"`\n\tMore int\n"))
 
 	code, _, stderr := runIn(dir, noEnv, "-check", "./...")
 	want := []string{
@@ -108,9 +110,9 @@ func TestCheckModule(t *testing.T) {
 	}
 
 	// b and c's int64 and int "same" encode alike; give the others new keys.
-	putFile(t, filepath.Join(dir, "b", "b.go"), schema("b", "B", "\tCount string `session:\"b_count\"`\n\tNote  string `session:\"b_note\"`\n\tLegacy int `session:\"b_legacy\"`\n\tSame int64 `session:\"same\"`\n"))
-	putFile(t, filepath.Join(dir, "c", "c.go"), schema("c", "C", "\tSame int `session:\"same\"`\n\tCount bool `session:\"c_count\"`\n"))
-	putFile(t, filepath.Join(dir, "f", "f.go"), schema("f", "F", "\tCount float64 `session:\"f_count\"`\n"))
+	modtest.Put(t, filepath.Join(dir, "b", "b.go"), schema("b", "B", "\tCount string `session:\"b_count\"`\n\tNote  string `session:\"b_note\"`\n\tLegacy int `session:\"b_legacy\"`\n\tSame int64 `session:\"same\"`\n"))
+	modtest.Put(t, filepath.Join(dir, "c", "c.go"), schema("c", "C", "\tSame int `session:\"same\"`\n\tCount bool `session:\"c_count\"`\n"))
+	modtest.Put(t, filepath.Join(dir, "f", "f.go"), schema("f", "F", "\tCount float64 `session:\"f_count\"`\n"))
 	for _, p := range []struct{ dir, typ string }{{"b", "B"}, {"c", "C"}, {"e", "E"}, {"f", "F"}} {
 		mustRun(t, filepath.Join(dir, p.dir), "-type", p.typ)
 	}
