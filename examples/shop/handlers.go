@@ -130,10 +130,9 @@ func (s *shop) login(w http.ResponseWriter, r *http.Request) {
 	}
 	sess.Regenerate()
 	sess.SetUser(user)
-	raw := sess.Raw()
-	raw.SetOwner(user)
-	raw.SetDevice(deviceLabel(r.UserAgent()))
-	raw.SetPersist(r.PostFormValue("remember") == "on")
+	sess.SetOwner(user)
+	sess.Raw().SetDevice(deviceLabel(r.UserAgent()))
+	sess.Raw().SetPersist(r.PostFormValue("remember") == "on")
 	sess.FlashNotice("Welcome, " + user + "!")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
