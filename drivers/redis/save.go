@@ -103,8 +103,8 @@ func (s *save) reindex() {
 // whose session is gone is pruned when the index is next listed.
 func (s *save) run(ctx context.Context) (string, error) {
 	d := s.d
-	keys := make([]string, 1, 4)
-	keys[0] = d.Key(s.rec.ID)
+	keys := []string{d.Key(s.rec.ID)} // more only on Regenerate and reindexing
+
 	if !d.single {
 		if s.add != "" {
 			err := indexScript.Run(ctx, d.c, []string{s.addKey}, s.add, s.rec.Deadline.UnixMilli(), s.rec.Active.UnixMilli()).Err()
@@ -168,7 +168,7 @@ func (s *save) write(ctx context.Context, keys []string, index bool) (string, er
 	} else {
 		n += len(ch.DataDel) + len(ch.FlashDel) + 4 + 2*(len(ch.DataSet)+len(ch.FlashSet))
 	}
-	args := make([]any, 10, n+8)
+	args := make([]any, 10, n)
 	args[0], args[1] = s.ttl.Milliseconds(), mode
 	args[4], args[5], args[6], args[7], args[8], args[9] = argNone, argNo, argNone, argZero, argNone, argZero
 	if ch.Unlock != "" {
