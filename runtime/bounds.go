@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 )
 
 // MaxDepth is how deeply arrays and maps may nest in a stored value. A
@@ -20,22 +22,27 @@ var (
 
 // checkBounds reports whether b is exactly one well-formed msgpack value
 // whose every declared length and count fits in the bytes that follow it,
-// nested at most MaxDepth deep. Decoding such a value allocates in
-// proportion to len(b): a 5-byte array header cannot make the decoder ask
-// for gigabytes.
-func checkBounds(b []byte) error {
-	rest, err := skipValue(b, 0)
+// nested at most MaxDepth deep, and returns how many values arrays and maps
+// hold in it, all levels together: a 5-byte array header cannot make the
+// decoder ask for gigabytes, and what each held value may cost is bounded
+// by [allocBudget].
+func checkBounds(b []byte) (items uint64, err error) {
+	var w walk
+	rest, err := w.skipValue(b, 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(rest) != 0 {
-		return fmt.Errorf("%d trailing bytes", len(rest))
+		return 0, fmt.Errorf("%d trailing bytes", len(rest))
 	}
-	return nil
+	return w.items, nil
 }
 
+// A walk counts the values held in containers while it skips them.
+type walk struct{ items uint64 }
+
 // skipValue returns what follows the msgpack value at the start of b.
-func skipValue(b []byte, depth int) ([]byte, error) {
+func (w *walk) skipValue(b []byte, depth int) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, errTruncated
 	}
@@ -44,9 +51,9 @@ func skipValue(b []byte, depth int) ([]byte, error) {
 	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3: // fixint, nil, bool
 		return b, nil
 	case c <= 0x8f: // fixmap
-		return skipItems(b, 2*uint64(c&0x0f), depth)
+		return w.skipItems(b, 2*uint64(c&0x0f), depth)
 	case c <= 0x9f: // fixarray
-		return skipItems(b, uint64(c&0x0f), depth)
+		return w.skipItems(b, uint64(c&0x0f), depth)
 	case c <= 0xbf: // fixstr
 		return skipBytes(b, uint64(c&0x1f))
 	}
@@ -76,13 +83,13 @@ func skipValue(b []byte, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return skipItems(b, n, depth)
+		return w.skipItems(b, n, depth)
 	case 0xde, 0xdf: // map16, map32
 		n, b, err := readLen(b, 2<<(c-0xde))
 		if err != nil {
 			return nil, err
 		}
-		return skipItems(b, 2*n, depth)
+		return w.skipItems(b, 2*n, depth)
 	}
 	return nil, errBadCode // unreachable: every code is covered above
 }
@@ -90,16 +97,17 @@ func skipValue(b []byte, depth int) ([]byte, error) {
 // skipItems skips n values nested one level below depth. Each takes at
 // least a byte, so a count larger than what remains is refused before any
 // of them is read.
-func skipItems(b []byte, n uint64, depth int) ([]byte, error) {
+func (w *walk) skipItems(b []byte, n uint64, depth int) ([]byte, error) {
 	if n > uint64(len(b)) {
 		return nil, errTruncated
 	}
 	if n > 0 && depth >= MaxDepth {
 		return nil, errTooDeep
 	}
+	w.items += n
 	var err error
 	for ; n > 0; n-- {
-		if b, err = skipValue(b, depth+1); err != nil {
+		if b, err = w.skipValue(b, depth+1); err != nil {
 			return nil, err
 		}
 	}
@@ -134,4 +142,60 @@ func skipBytes(b []byte, n uint64) ([]byte, error) {
 		return nil, errTruncated
 	}
 	return b[n:], nil
+}
+
+// maxDecodeAlloc caps what decoding one stored value may allocate beyond
+// its bytes: 64 MiB, a thousand times a large session.
+const maxDecodeAlloc = 64 << 20
+
+// allocBudget reports an error when items held values, each taking up to
+// the largest type T reaches, could make decoding a value of size bytes
+// allocate more than 64 times its size (plus 1 MiB) or maxDecodeAlloc:
+// a run of one-byte nils decoded as a slice of large structs would
+// otherwise allocate the structs.
+func allocBudget[T any](items uint64, size int) error {
+	if items == 0 {
+		return nil
+	}
+	per := largestOf(reflect.TypeFor[T]())
+	limit := min(64*uint64(size)+1<<20, maxDecodeAlloc)
+	if per > 0 && items > limit/per {
+		return fmt.Errorf("%d values of up to %d bytes each would take more than %d bytes to decode", items, per, limit)
+	}
+	return nil
+}
+
+// largest caches largestOf by type.
+var largest sync.Map // reflect.Type → uint64
+
+// largestOf returns the size of the largest type that a value of type t
+// reaches (through pointers, elements, keys and fields): what one value
+// held in a container may allocate, besides its bytes.
+func largestOf(t reflect.Type) uint64 {
+	if n, ok := largest.Load(t); ok {
+		return n.(uint64)
+	}
+	seen := make(map[reflect.Type]bool)
+	var walk func(t reflect.Type) uint64
+	walk = func(t reflect.Type) uint64 {
+		if seen[t] {
+			return 0
+		}
+		seen[t] = true
+		n := uint64(t.Size())
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			n = max(n, walk(t.Elem()))
+		case reflect.Map:
+			n = max(n, walk(t.Key())+walk(t.Elem())+16)
+		case reflect.Struct:
+			for i := range t.NumField() {
+				n = max(n, walk(t.Field(i).Type))
+			}
+		}
+		return n
+	}
+	n := walk(t)
+	largest.Store(t, n)
+	return n
 }

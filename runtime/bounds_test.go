@@ -185,3 +185,51 @@ func TestKindCodecsDecodeOnlyTheirKind(t *testing.T) {
 		t.Errorf("bin as string = %q", s)
 	}
 }
+
+type wideItem struct {
+	SKU, Name, Note, Colour, Size, Ref, Src, Promo string
+	Qty, Price, Tax, Ship                          int64
+}
+
+// TestHeldValuesAreBudgeted: a run of one-byte nils decoded as a slice of
+// large structs allocates a struct per byte. Before the budget, a 1 MiB
+// value allocated 320 MB; it is now refused, while a real slice of such
+// structs still decodes.
+func TestHeldValuesAreBudgeted(t *testing.T) {
+	n := 1 << 20
+	b := append([]byte{0xdd, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, bytes.Repeat([]byte{0xc0}, n)...)
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	_, err := runtime.Decode(runtime.Value[[]wideItem]{}, b)
+	goruntime.ReadMemStats(&after)
+	if !errors.Is(err, runtime.ErrDecode) {
+		t.Errorf("a million nils as []wideItem: %v, want ErrDecode", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("refusing it allocated %d MB", got>>20)
+	}
+	real := make([]wideItem, 200)
+	for i := range real {
+		real[i] = wideItem{SKU: "sku", Qty: int64(i)}
+	}
+	enc, err := runtime.Encode(runtime.Value[[]wideItem]{}, real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := runtime.Decode(runtime.Value[[]wideItem]{}, enc); err != nil || len(got) != 200 || got[199].Qty != 199 {
+		t.Errorf("200 real items: %d, %v", len(got), err)
+	}
+}
+
+// TestReflectionPanicsAreErrors: msgpack's reflection panics when a
+// decoded map key is of a type Go cannot hash; Decode turns that into an
+// error.
+func TestReflectionPanicsAreErrors(t *testing.T) {
+	b := []byte{0x81, 0x91, 0x01, 0x01} // {[1]: 1}
+	if _, err := runtime.Decode(runtime.Value[map[any]int]{}, b); !errors.Is(err, runtime.ErrDecode) {
+		t.Errorf("an array as a map[any]int key: %v, want ErrDecode", err)
+	}
+	if _, err := runtime.Decode(runtime.Value[map[any]int]{}, []byte{0x81, 0x01, 0x02}); err != nil {
+		t.Errorf("the decoder is usable after a recovered panic: %v", err)
+	}
+}

@@ -279,24 +279,44 @@ func Encode[T any](c Codec[T], v T) ([]byte, error) {
 
 // Decode reads a T from msgpack bytes. Bytes that are not exactly one
 // msgpack value whose declared lengths fit in them, nested at most
-// [MaxDepth] deep, are an error before any decoding, so that decoding
-// allocates in proportion to len(b) whatever the bytes claim.
+// [MaxDepth] deep, are an error before any decoding, and so are bytes
+// whose values decoded as T could allocate more than 64 times len(b) plus
+// 1 MiB (64 MiB at most): decoding allocates in proportion to len(b)
+// whatever the bytes claim. A panic of msgpack's reflection is an error too.
 func Decode[T any](c Codec[T], b []byte) (T, error) {
-	if err := checkBounds(b); err != nil {
+	items, err := checkBounds(b)
+	if err == nil {
+		err = allocBudget[T](items, len(b))
+	}
+	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	d := decoders.Get().(*decoder)
 	d.r.Reset(b)
-	v, err := c.Decode(d.dec)
+	v, panicked, err := decodeGuarded(c, d.dec)
 	if err == nil && d.r.Len() != 0 { // the codec read less than the value checkBounds saw
 		err = fmt.Errorf("%d trailing bytes", d.r.Len())
 	}
 	d.r.Reset(nil)
-	decoders.Put(d)
+	if !panicked {
+		decoders.Put(d)
+	}
 	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return v, nil
+}
+
+// decodeGuarded runs c.Decode, turning a panic of msgpack's reflection
+// (a map key of a type Go cannot hash, in a map[any]V) into an error.
+func decodeGuarded[T any](c Codec[T], d *msgpack.Decoder) (v T, panicked bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked, err = true, fmt.Errorf("decoding panicked: %v", r)
+		}
+	}()
+	v, err = c.Decode(d)
+	return v, false, err
 }
