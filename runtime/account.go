@@ -40,7 +40,7 @@ func (s *Session) SetOwner(owner string) {
 	if owner != "" {
 		s.rec.Handle = newHandle()
 	}
-	s.meta = true
+	s.account |= ownerSet
 }
 
 // Owner returns the session's owner, or "" when it has none.
@@ -65,7 +65,7 @@ func (s *Session) SetDevice(label string) {
 	defer s.mu.Unlock()
 	if label != s.rec.Device {
 		s.rec.Device = label
-		s.meta = true
+		s.account |= deviceSet
 	}
 }
 
@@ -78,7 +78,9 @@ func (s *Session) Device() string {
 
 // SetPersist chooses, for this session only, whether its cookie outlives
 // the browser session ("remember me"), overriding Options.Persist. The
-// choice is kept in the session until Reset or Invalidate.
+// choice is kept in the session until Reset or Invalidate. The session's
+// absolute lifetime then counts, from its issue, Options.PersistLifetime
+// or Options.Lifetime.
 func (s *Session) SetPersist(on bool) {
 	p := int8(-1)
 	if on {
@@ -88,7 +90,8 @@ func (s *Session) SetPersist(on bool) {
 	defer s.mu.Unlock()
 	if p != s.rec.Persist {
 		s.rec.Persist = p
-		s.meta = true
+		s.rec.Deadline = time.Time{} // the save computes the new one
+		s.account |= persistSet
 	}
 }
 
@@ -99,10 +102,26 @@ func newHandle() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// accountSet says which account values a request changed.
+type accountSet uint8
+
+const (
+	ownerSet accountSet = 1 << iota // the owner and its handle
+	deviceSet
+	persistSet // the persistence choice, and so the deadline
+)
+
 // clearAccountLocked forgets the owner, device and persistence choice.
 func (s *Session) clearAccountLocked() {
-	if s.rec.Owner != "" || s.rec.Device != "" || s.rec.Persist != 0 {
-		s.meta = true
+	if s.rec.Owner != "" {
+		s.account |= ownerSet
+	}
+	if s.rec.Device != "" {
+		s.account |= deviceSet
+	}
+	if s.rec.Persist != 0 {
+		s.account |= persistSet
+		s.rec.Deadline = time.Time{}
 	}
 	s.rec.Owner, s.rec.Handle, s.rec.Device, s.rec.Persist = "", "", "", 0
 }
@@ -175,7 +194,7 @@ func (m *Manager) RevokeOthers(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	s.mu.Lock()
-	owner, id := s.rec.Owner, s.rec.ID
+	owner, id := s.rec.Owner, s.storedID()
 	s.mu.Unlock()
 	if owner == "" {
 		return 0, nil
@@ -211,10 +230,17 @@ func (m *Manager) currentID(ctx context.Context) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.stored {
+	return s.storedID()
+}
+
+// storedID returns the ID the store holds the session under: the one it
+// was loaded with even if this request regenerated it, or "" for a session
+// not stored yet. s.mu is held.
+func (s *Session) storedID() string {
+	switch {
+	case !s.stored:
 		return ""
-	}
-	if s.oldID != "" {
+	case s.oldID != "":
 		return s.oldID // regenerated in this request, not saved yet
 	}
 	return s.rec.ID
@@ -227,7 +253,9 @@ func (m *Manager) currentID(ctx context.Context) string {
 // one). A request waits up to Options.LockWait for the lock, then gets
 // [ErrLocked] from its session accessor. A request that never loads its
 // session takes no lock; changes made after the response was committed are
-// saved without it.
+// saved without it. A request that hijacks its connection (a WebSocket)
+// keeps the lock until its handler returns: do not route long-lived
+// connections through Exclusive.
 //
 // Wrap chosen routes inside [Manager.Middleware]:
 //

@@ -149,3 +149,30 @@ func (d *lockingStore) LoadLocked(ctx context.Context, name, token, _ string, _ 
 }
 
 func (d *lockingStore) Unlock(context.Context, string, string, string) error { return nil }
+
+// TestDeadlineIsFixedAtIssue: a session's absolute end is decided when it
+// is issued; a later deploy that raises Lifetime does not extend it (so an
+// owner index keyed by it stays exact), one that lowers it ends it sooner.
+func TestDeadlineIsFixedAtIssue(t *testing.T) {
+	for _, tc := range []struct {
+		lifetime, after time.Duration
+		alive           bool
+	}{
+		{24 * time.Hour, 90 * time.Minute, true},
+		{24 * time.Hour, 121 * time.Minute, false}, // raised, but the session was issued for 2h
+		{time.Hour, 61 * time.Minute, false},       // lowered: ends sooner
+		{time.Hour, 59 * time.Minute, true},
+	} {
+		d := newStore()
+		issued := sessiontest.NewHarness(t, d, runtime.Options{IdleTimeout: 10 * time.Hour, Lifetime: 2 * time.Hour})
+		issued.Do(func(_ http.ResponseWriter, s *runtime.Session) { runtime.Store(s, "user", "ada", str) })
+		later := sessiontest.NewHarness(t, d, runtime.Options{IdleTimeout: 10 * time.Hour, Lifetime: tc.lifetime})
+		later.Clock.Advance(issued.Clock.Now().Sub(later.Clock.Now()) + tc.after)
+		later.SetCookie(issued.Cookie())
+		var user string
+		later.Do(func(_ http.ResponseWriter, s *runtime.Session) { user, _ = runtime.Lookup(s, "user", str) })
+		if alive := user == "ada"; alive != tc.alive {
+			t.Errorf("Lifetime %v, %v after issue: alive %v, want %v", tc.lifetime, tc.after, alive, tc.alive)
+		}
+	}
+}

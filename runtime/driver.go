@@ -34,8 +34,10 @@ type Record struct {
 	Created time.Time // when the session was issued (absolute lifetime counts from here)
 	Active  time.Time // last recorded activity (idle timeout counts from here)
 	Expires time.Time // set by the manager before Save: when the session ends if left idle
-	// Deadline is set by the manager before Save: when the session ends
-	// however active (Created plus its lifetime).
+	// Deadline is when the session ends however active: Created plus its
+	// lifetime, fixed when it is issued (or its persistence changes) and
+	// stored with it. A later, shorter Lifetime still ends it sooner. Set
+	// by the manager before Save.
 	Deadline time.Time
 
 	Owner   string // the account the session belongs to ([Session.SetOwner]); "" for none
@@ -74,9 +76,10 @@ type Changes struct {
 	// it stores ([Increment.Apply]); Record.Data holds this request's view.
 	DataAdd []Increment
 
-	// Account means the owner, handle, device label or persistence choice
-	// in Record changed and must be stored.
-	Account bool
+	// OwnerSet, DeviceSet and PersistSet say that Record's owner (with its
+	// handle), device label, or persistence choice (with its Deadline)
+	// changed and must be stored.
+	OwnerSet, DeviceSet, PersistSet bool
 	// Reindex is set when an owner index must change: the session's owner
 	// or handle changed, or its ID did while it had an owner. OldOwner and
 	// OldHandle are what the store had ("" for none), under OldID when it

@@ -10,6 +10,10 @@ var (
 	// name=value longer than 4096 bytes. Nothing was sent; the browser keeps
 	// its previous cookie.
 	ErrCookieTooLarge = errors.New("sessgen: session cookie too large")
+	// ErrTooLarge is what a driver's Save returns, wrapped, for a session
+	// too large for its store to take at all (the memory driver's
+	// MaxBytes): no retry can succeed, so [ServeError] answers 500.
+	ErrTooLarge = errors.New("sessgen: session too large for its store")
 	// ErrHeadersWritten means the session changed after the response headers
 	// were sent and the driver could not store the change without a new cookie.
 	ErrHeadersWritten = errors.New("sessgen: session changed after response headers were written")

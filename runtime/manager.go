@@ -90,6 +90,7 @@ func serveError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 	case errors.Is(err, ErrLocked):
 		code = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, ErrTooLarge):
 	case errors.Is(err, ErrLoad) || errors.Is(err, ErrSave):
 		code = http.StatusServiceUnavailable
 	}
@@ -221,7 +222,8 @@ func (st *state) load(token string) (*Record, error) {
 	}
 	l := m.d.(Locker)
 	lock := NewID()
-	deadline := time.Now().Add(m.o.LockWait)
+	start := time.Now()
+	deadline := start.Add(m.o.LockWait)
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		rec, err := l.LoadLocked(ctx, m.o.Name, token, lock, m.o.LockTTL)
 		switch {
@@ -232,9 +234,12 @@ func (st *state) load(token string) (*Record, error) {
 			return rec, nil
 		case !errors.Is(err, ErrLocked):
 			return nil, fmt.Errorf("%w: %w", ErrLoad, err)
-		case time.Now().Add(pause).After(deadline):
-			return nil, fmt.Errorf("%w: waited %v for the session's lock", ErrLocked, m.o.LockWait)
 		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("%w: waited %v for the session's lock", ErrLocked, time.Since(start).Round(time.Millisecond))
+		}
+		pause = min(pause, left) // the last try comes at the deadline
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w: %w", ErrLocked, ctx.Err())
@@ -264,7 +269,11 @@ func (st *state) loadedSession() *Session {
 	return nil
 }
 
+// expired reports whether rec's session ended: its idle timeout or its
+// lifetime passed, or the deadline it was given when issued (which a
+// Lifetime raised since does not extend, so that an owner index keyed by
+// it never outlives a session).
 func (m *Manager) expired(rec *Record, now time.Time) bool {
 	idle, lifetime := m.timeouts(rec)
-	return now.Sub(rec.Active) >= idle || now.Sub(rec.Created) >= lifetime
+	return now.Sub(rec.Active) >= idle || now.Sub(rec.Created) >= lifetime || !rec.Deadline.IsZero() && !now.Before(rec.Deadline)
 }

@@ -43,7 +43,8 @@ type Options struct {
 	// PersistIdleTimeout and PersistLifetime replace IdleTimeout and
 	// Lifetime for sessions whose cookie persists (Persist, or
 	// Session.SetPersist(true): "remember me"), which users expect to last
-	// longer. Default: IdleTimeout and Lifetime.
+	// longer. Default: IdleTimeout, and Lifetime or PersistIdleTimeout,
+	// whichever is longer.
 	PersistIdleTimeout time.Duration
 	PersistLifetime    time.Duration
 	// TouchInterval is how stale the recorded last activity may get before a
@@ -118,7 +119,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Lifetime = 24 * time.Hour
 	}
 	o.PersistIdleTimeout = cmp.Or(o.PersistIdleTimeout, o.IdleTimeout)
-	o.PersistLifetime = cmp.Or(o.PersistLifetime, o.Lifetime)
+	o.PersistLifetime = cmp.Or(o.PersistLifetime, max(o.Lifetime, o.PersistIdleTimeout))
 	if o.TouchInterval == 0 {
 		o.TouchInterval = min(time.Minute, o.IdleTimeout/2, o.PersistIdleTimeout/2)
 	}

@@ -56,6 +56,9 @@ func (st *state) save(headers bool) error {
 	}
 	idle, lifetime := m.timeouts(&sess.rec)
 	expires, deadline := now.Add(idle), created.Add(lifetime)
+	if d := sess.rec.Deadline; !d.IsZero() && d.Before(deadline) {
+		deadline = d // set when the session was issued, before a Lifetime was raised
+	}
 	if deadline.Before(expires) {
 		expires = deadline
 	}
@@ -84,7 +87,7 @@ func (st *state) save(headers bool) error {
 	case headers:
 		// A server-side store keeps the cookie's value; the browser already
 		// holds it unless it must learn a new expiry or persistence.
-		if persist := m.persists(rec); token != st.token || persist || sess.meta {
+		if persist := m.persists(rec); token != st.token || persist || sess.account&persistSet != 0 {
 			m.addCookie(st.rw.Header(), token, persist, now, expires)
 		}
 	case token == "" && st.token != "" && (st.token == ch.OldID || st.token == rec.ID):
@@ -122,7 +125,7 @@ func (s *Session) dirtyLocked() bool {
 // (flash ageing included), as opposed to only re-sealing it or dropping an
 // expired record.
 func (s *Session) changedLocked() bool {
-	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.meta
+	return len(s.changed) > 0 || s.cleared || s.aged || s.flashed || s.account != 0
 }
 
 // empty reports whether nothing would survive a save.
@@ -152,8 +155,12 @@ func (s *Session) prepareLocked(now, expires, deadline time.Time) (*Record, *Cha
 	ch := &s.saveCh
 	*ch = Changes{OldID: s.oldID, Cleared: s.cleared, New: !s.stored,
 		DataSet: s.buf[1][:0], DataDel: ch.DataDel[:0], FlashSet: ch.FlashSet[:0], FlashDel: ch.FlashDel[:0], DataAdd: ch.DataAdd[:0]}
-	ch.Account, ch.OldOwner, ch.OldHandle = s.meta, s.loadedOwner, s.loadedHandle
-	ch.Reindex = rec.Owner != s.loadedOwner || rec.Handle != s.loadedHandle || s.oldID != "" && (rec.Owner != "" || s.loadedOwner != "")
+	ch.OwnerSet, ch.DeviceSet, ch.PersistSet = s.account&ownerSet != 0, s.account&deviceSet != 0, s.account&persistSet != 0
+	ch.OldOwner, ch.OldHandle = s.loadedOwner, s.loadedHandle
+	// The index entry moves with the owner, the handle and the ID, and its
+	// score is the deadline, which the persistence choice moves.
+	ch.Reindex = rec.Owner != s.loadedOwner || rec.Handle != s.loadedHandle ||
+		(s.oldID != "" || ch.PersistSet) && (rec.Owner != "" || s.loadedOwner != "")
 	for _, k := range s.changed {
 		if inc, ok := s.adds[k]; ok && s.stored && !ch.Whole() {
 			inc.Key = k
@@ -203,5 +210,5 @@ func (s *Session) savedLocked(rec *Record, token string) {
 	s.oldID = ""
 	s.aged = false
 	s.flashed = false
-	s.meta = false
+	s.account = 0
 }

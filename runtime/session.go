@@ -37,9 +37,9 @@ type Session struct {
 	buf     [2][4]string // first backing arrays of changed and saveCh.DataSet
 	cleared bool
 	oldID   string
-	aged    bool // loaded flash values exist, so saving ages them
-	flashed bool // Flash, Keep, Reflash or a delete touched flash state
-	meta    bool // the owner, device or persistence choice changed
+	aged    bool       // loaded flash values exist, so saving ages them
+	flashed bool       // Flash, Keep, Reflash or a delete touched flash state
+	account accountSet // which of the owner, device and persistence choice changed
 
 	report   func(error)
 	reported map[string]struct{}
@@ -348,7 +348,7 @@ func (s *Session) regenerateLocked() {
 		s.oldID = s.rec.ID
 	}
 	s.rec.ID = NewID()
-	s.rec.Created = time.Time{} // a new session: its lifetime starts at the save
+	s.rec.Created, s.rec.Deadline = time.Time{}, time.Time{} // a new session: its lifetime starts at the save
 	s.cleared = true
 }
 

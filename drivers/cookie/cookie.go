@@ -138,10 +138,10 @@ func (d *Driver) Load(_ context.Context, name, token string) (*runtime.Record, e
 
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// Save seals rec into a cookie value. A record with no values gives "",
-// which removes the cookie.
+// Save seals rec into a cookie value. A record with no values and no owner
+// gives "", which removes the cookie.
 func (d *Driver) Save(_ context.Context, name string, rec *runtime.Record, _ *runtime.Changes) (string, error) {
-	if len(rec.Data) == 0 && len(rec.Flash) == 0 {
+	if len(rec.Data) == 0 && len(rec.Flash) == 0 && rec.Owner == "" {
 		return "", nil
 	}
 	bp := scratch.Get().(*[]byte)

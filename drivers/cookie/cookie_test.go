@@ -202,3 +202,15 @@ func TestOneSpellingPerValue(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerOnlySessionIsKept: a login that sets only the owner (no value)
+// keeps its session, as the server-side drivers do.
+func TestOwnerOnlySessionIsKept(t *testing.T) {
+	h := sessiontest.NewHarness(t, newDriver(t, secret1), runtime.Options{})
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Regenerate(); s.SetOwner("ada") })
+	var owner string
+	h.Do(func(_ http.ResponseWriter, s *runtime.Session) { owner = s.Owner() })
+	if owner != "ada" || h.Cookie() == "" {
+		t.Errorf("after a login that set only the owner: cookie %q, owner %q", h.Cookie(), owner)
+	}
+}

@@ -58,7 +58,8 @@ func FuzzRoundTrip(f *testing.F) {
 			return
 		}
 		rec := &runtime.Record{ID: runtime.NewID(), Created: time.Unix(0, created), Active: time.Unix(0, created+int64(idle)),
-			Data: map[string][]byte{k: v}, Flash: map[string][]byte{fk: fv}, Owner: owner, Device: device, Persist: persist}
+			Deadline: time.Unix(0, created+2*int64(idle)),
+			Data:     map[string][]byte{k: v}, Flash: map[string][]byte{fk: fv}, Owner: owner, Device: device, Persist: persist}
 		if owner != "" {
 			rec.Handle = base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef"))
 		}
@@ -74,7 +75,7 @@ func FuzzRoundTrip(f *testing.F) {
 			got.Owner != rec.Owner || got.Handle != rec.Handle || got.Device != rec.Device || got.Persist != rec.Persist {
 			t.Fatalf("round trip: got %+v, want %+v", got, rec)
 		}
-		for _, tt := range [][2]time.Time{{got.Created, rec.Created}, {got.Active, rec.Active}} {
+		for _, tt := range [][2]time.Time{{got.Created, rec.Created}, {got.Active, rec.Active}, {got.Deadline, rec.Deadline}} {
 			if d := tt[0].Sub(tt[1]); d < 0 || d >= time.Millisecond {
 				t.Fatalf("time %v loaded as %v: want it rounded up to the millisecond", tt[1], tt[0])
 			}

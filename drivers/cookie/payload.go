@@ -16,6 +16,7 @@ import (
 //	id       32 bytes (the session ID, decoded from base64url)
 //	created  uvarint, Unix milliseconds, rounded up
 //	active   uvarint, milliseconds after created, rounded up
+//	deadline uvarint, 1 + milliseconds after created, rounded up; 0 for none
 //	data     uvarint count, then count × (uvarint len, key, uvarint len, value)
 //	flash    the same
 //	account  a flags byte (flagOwner, flagDevice, the persistence choice in
@@ -49,6 +50,11 @@ func marshal(b []byte, rec *runtime.Record) ([]byte, error) {
 	created := max(millisUp(rec.Created), 0)
 	b = binary.AppendUvarint(b, uint64(created))
 	b = binary.AppendUvarint(b, uint64(max(millisUp(rec.Active)-created, 0)))
+	var deadline uint64
+	if !rec.Deadline.IsZero() {
+		deadline = 1 + uint64(max(millisUp(rec.Deadline)-created, 0))
+	}
+	b = binary.AppendUvarint(b, deadline)
 	b = appendMap(b, rec.Data)
 	b = appendMap(b, rec.Flash)
 	var flags byte
@@ -114,11 +120,18 @@ func unmarshal(p []byte) (*runtime.Record, error) {
 		return nil, err
 	}
 	active, p, err := uvarint(p)
-	if err != nil || created > maxTime || active > maxTime {
+	if err != nil {
+		return nil, err
+	}
+	deadline, p, err := uvarint(p)
+	if err != nil || created > maxTime || active > maxTime || deadline > maxTime {
 		return nil, errPayload
 	}
 	rec.Created = time.UnixMilli(int64(created))
 	rec.Active = time.UnixMilli(int64(created + active))
+	if deadline > 0 {
+		rec.Deadline = time.UnixMilli(int64(created + deadline - 1))
+	}
 	if rec.Data, p, err = readMap(p); err != nil {
 		return nil, err
 	}

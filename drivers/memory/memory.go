@@ -168,7 +168,12 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 	if !ok && !ch.New {
 		return "", fmt.Errorf("memory: session %.8s…: %w", loadedID, runtime.ErrSessionGone)
 	}
-	if ok && loaded.lock == ch.Unlock {
+	// Refused before anything changes: what the request would store, with
+	// its view of the values, is too large on its own.
+	if n := size(rec); n > d.max {
+		return "", fmt.Errorf("memory: a session of about %d bytes exceeds MaxBytes (%d): %w", n, d.max, runtime.ErrTooLarge)
+	}
+	if ok && ch.Unlock != "" && loaded.lock == ch.Unlock {
 		loaded.lock = ""
 	}
 	if old, ok := d.sessions[ch.OldID]; ok {
@@ -179,7 +184,11 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 		d.remove(e) // put back below, under its new owner
 	}
 	if !ok || ch.Whole() {
-		e = &entry{rec: runtime.Record{ID: rec.ID, Data: map[string][]byte{}, Flash: map[string][]byte{}}}
+		fresh := &entry{rec: runtime.Record{ID: rec.ID, Data: map[string][]byte{}, Flash: map[string][]byte{}}}
+		if ok { // another request's lock on this ID outlives a whole write
+			fresh.lock, fresh.lockedTill = e.lock, e.lockedTill
+		}
+		e = fresh
 		ch = wholeChanges(rec, ch)
 	}
 	apply(&e.rec, rec, ch)
@@ -187,11 +196,8 @@ func (d *Driver) Save(_ context.Context, _ string, rec *runtime.Record, ch *runt
 		return "", nil
 	}
 	e.size = size(&e.rec)
-	if e.size > d.max {
-		return "", fmt.Errorf("memory: a session of about %d bytes exceeds MaxBytes (%d)", e.size, d.max)
-	}
 	d.put(e)
-	for d.bytes > d.max {
+	for d.bytes > d.max && d.lru.prev != e {
 		d.remove(d.lru.prev) // the least recently used
 	}
 	return rec.ID, nil
@@ -214,7 +220,7 @@ func apply(cur, rec *runtime.Record, ch *runtime.Changes) {
 	for _, inc := range ch.DataAdd {
 		cur.Data[inc.Key] = inc.Apply(cur.Data[inc.Key])
 	}
-	cur.Created, cur.Active, cur.Expires = rec.Created, rec.Active, rec.Expires
+	cur.Created, cur.Active, cur.Expires, cur.Deadline = rec.Created, rec.Active, rec.Expires, rec.Deadline
 	cur.Owner, cur.Handle, cur.Device, cur.Persist = rec.Owner, rec.Handle, rec.Device, rec.Persist
 }
 
@@ -231,7 +237,7 @@ func size(rec *runtime.Record) int64 {
 
 // wholeChanges lists every value of rec as set.
 func wholeChanges(rec *runtime.Record, ch *runtime.Changes) *runtime.Changes {
-	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, New: ch.New}
+	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, New: ch.New, Unlock: ch.Unlock}
 	for k := range rec.Data {
 		w.DataSet = append(w.DataSet, k)
 	}

@@ -2,9 +2,11 @@ package memory_test
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	goruntime "runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +162,45 @@ func TestUseKeepsASessionFromEviction(t *testing.T) {
 
 func TestServerSide(t *testing.T) {
 	sessiontest.RunServerSide(t, func(*testing.T) runtime.Driver { return memory.New() })
+}
+
+// TestRefusedSaveKeepsTheStoredSession: a session grown past MaxBytes is
+// refused with ErrTooLarge (500: no retry can succeed) before anything
+// changes, so the visitor keeps what was stored.
+func TestRefusedSaveKeepsTheStoredSession(t *testing.T) {
+	d := memory.NewWithOptions(memory.Options{MaxBytes: 4096})
+	m, err := runtime.NewManager(d, runtime.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := runtime.String[string]{}
+	var user string
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := runtime.From(r.Context())
+		switch r.URL.Path {
+		case "/login":
+			runtime.Store(s, "user", "ada", str)
+		case "/upload":
+			runtime.Store(s, "upload", strings.Repeat("x", 8000), str)
+		default:
+			user, _ = runtime.Lookup(s, "user", str)
+		}
+	}))
+	serve := func(path string, cookie *http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", path, nil)
+		if cookie != nil {
+			r.AddCookie(cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	cookie := serve("/login", nil).Result().Cookies()[0]
+	if w := serve("/upload", cookie); w.Code != http.StatusInternalServerError {
+		t.Errorf("an oversized save answered %d, want 500", w.Code)
+	}
+	serve("/", cookie)
+	if user != "ada" || d.Len() != 1 {
+		t.Errorf("after a refused save: user %q, %d sessions stored; want ada's session kept", user, d.Len())
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,7 +209,7 @@ func TestIndexEntriesOfEndedSessionsArePruned(t *testing.T) {
 		now := time.Now()
 		rec := &runtime.Record{ID: runtime.NewID(), Created: now, Active: now, Expires: now.Add(ttl), Deadline: now.Add(time.Hour),
 			Owner: owner, Handle: runtime.NewID()[:22]}
-		if _, err := d.Save(ctx, "session", rec, &runtime.Changes{New: true, Reindex: true, Account: true}); err != nil {
+		if _, err := d.Save(ctx, "session", rec, &runtime.Changes{New: true, Reindex: true, OwnerSet: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -230,6 +231,33 @@ func TestIndexEntriesOfEndedSessionsArePruned(t *testing.T) {
 	if n, _ := c.ZCard(ctx, idx[0]).Result(); n != 1 {
 		t.Errorf("index holds %d entries after listing, want 1", n)
 	}
+}
+
+// sessionKeys counts the session hashes of the test namespace, on every
+// master of a Cluster.
+func sessionKeys(t *testing.T, c goredis.UniversalClient) int {
+	t.Helper()
+	n := 0
+	count := func(ctx context.Context, c *goredis.Client) error {
+		keys, err := c.Keys(ctx, "test:session:*").Result()
+		n += len(keys)
+		return err
+	}
+	var err error
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		var mu sync.Mutex
+		err = cc.ForEachMaster(context.Background(), func(ctx context.Context, m *goredis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return count(ctx, m)
+		})
+	} else {
+		err = count(context.Background(), c.(*goredis.Client))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // indexKeys returns the owner index keys of the test namespace.
@@ -284,8 +312,8 @@ func TestClusterLoginFailureLeavesNoLiveUnlistedSession(t *testing.T) {
 	if list, err := a.m.Sessions(context.Background(), "ada"); err != nil || len(list) != 0 {
 		t.Errorf("after a failed login ada lists %d sessions (%v)", len(list), err)
 	}
-	if n := dbsize(t, c); n != 0 {
-		t.Errorf("%d keys left after a failed login and a listing, want none (the old session ended, the entry pruned)", n)
+	if n := sessionKeys(t, c); n != 0 {
+		t.Errorf("%d session keys left after a failed login, want none (the old session ended)", n)
 	}
 }
 

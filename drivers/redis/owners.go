@@ -81,7 +81,12 @@ func (d *Driver) Sessions(ctx context.Context, owner string) ([]*runtime.Record,
 		}
 		list = append(list, rec)
 	}
-	if len(dead) > 0 {
+	// On a single server an entry whose session is gone stays gone (the
+	// save script adds an entry and writes its session at once). On
+	// Cluster the entry is added before its session is written, so a login
+	// may be between its steps: its entry is left to the pruning at its
+	// deadline.
+	if len(dead) > 0 && d.single {
 		if err := d.c.ZRem(ctx, idx, dead...).Err(); err != nil {
 			return nil, d.fail("pruning the owner index", err)
 		}
@@ -89,10 +94,14 @@ func (d *Driver) Sessions(ctx context.Context, owner string) ([]*runtime.Record,
 	return list, nil
 }
 
-// Revoke deletes the owner's sessions named by handles (all when handles
-// is empty) but the one whose ID is except, then their index entries:
-// three round trips, whatever the number of sessions. A failure between
-// the two leaves entries of ended sessions, which listing prunes.
+// Revoke ends the owner's sessions named by handles (all when handles is
+// empty) but the one whose ID is except, then removes their index
+// entries: a ZRANGE, a pipeline of revokeScript runs (each ends a session
+// only if it still belongs to the owner under that handle), and a ZREM,
+// whatever the number of sessions. A failure between them leaves entries
+// of ended sessions, which listing skips. On Cluster the sessions are
+// ended once more after the ZREM, for a login whose save ran between the
+// steps (see save.run).
 func (d *Driver) Revoke(ctx context.Context, owner string, handles []string, except string) (int, error) {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
@@ -110,24 +119,51 @@ func (d *Driver) Revoke(ctx context.Context, owner string, handles []string, exc
 	if len(ended) == 0 {
 		return 0, nil
 	}
-	cmds := make([]*goredis.IntCmd, len(ended))
-	_, err = d.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, e := range ended {
-			cmds[i] = p.Del(ctx, d.Key(e.id))
-		}
-		return nil
-	})
+	n, err := d.end(ctx, owner, ended)
 	if err != nil {
-		return 0, d.fail("deleting the owner's sessions", err)
+		return 0, err
 	}
-	n := 0
 	members := make([]any, len(ended))
 	for i, e := range ended {
-		n += int(cmds[i].Val())
 		members[i] = e.member
 	}
 	if err := d.c.ZRem(ctx, idx, members...).Err(); err != nil {
 		return n, d.fail("removing revoked sessions from the owner index", err)
 	}
+	if !d.single {
+		m, err := d.end(ctx, owner, ended)
+		return n + m, err
+	}
 	return n, nil
 }
+
+// end runs revokeScript on the sessions of entries, in one pipeline, and
+// returns how many it ended.
+func (d *Driver) end(ctx context.Context, owner string, entries []indexed) (int, error) {
+	cmds := make([]*goredis.Cmd, len(entries))
+	_, err := d.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, e := range entries {
+			cmds[i] = revokeScript.EvalSha(ctx, p, []string{d.Key(e.id)}, owner, e.handle)
+		}
+		return nil
+	})
+	if err != nil && isNoScript(err) {
+		if err := revokeScript.Load(ctx, d.c).Err(); err != nil {
+			return 0, d.fail("loading the revoke script", err)
+		}
+		return d.end(ctx, owner, entries)
+	}
+	if err != nil {
+		return 0, d.fail("ending the owner's sessions", err)
+	}
+	n := 0
+	for _, c := range cmds {
+		v, _ := c.Int()
+		n += v
+	}
+	return n, nil
+}
+
+// isNoScript reports whether err is Redis's answer to an EVALSHA of a
+// script it does not hold.
+func isNoScript(err error) bool { return strings.HasPrefix(err.Error(), "NOSCRIPT") }

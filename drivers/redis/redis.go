@@ -59,6 +59,7 @@ const (
 	fieldHandle  = "h"  // the handle, while there is an owner
 	fieldDevice  = "v"  // the device label, if any
 	fieldPersist = "p"  // "1" or "-1": the session's persistence choice, if any
+	fieldEnds    = "e"  // the session's deadline, Unix nanoseconds
 	fieldLock    = "l"  // "<token>:<expiry in ms>": the lock of an Exclusive request
 	dataPrefix   = "d:" // followed by a data key: its msgpack value
 	flashPrefix  = "f:" // followed by a flash key: its msgpack value
@@ -147,6 +148,7 @@ func decode(id string, m map[string]string) *runtime.Record {
 		active = created
 	}
 	rec := &runtime.Record{ID: id, Created: created, Active: active, Owner: m[fieldOwner], Device: m[fieldDevice]}
+	rec.Deadline, _ = parseTime(m[fieldEnds])
 	if rec.Owner != "" {
 		rec.Handle = m[fieldHandle]
 	}

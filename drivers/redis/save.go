@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/sessgen/sessgen/runtime"
 )
 
@@ -89,18 +91,21 @@ func (s *save) reindex() {
 		s.del, s.delKey = ch.OldHandle+" "+id, s.d.indexKey(ch.OldOwner)
 	}
 	if s.add == s.del && s.addKey == s.delKey {
-		s.add, s.del = "", "" // nothing moves
+		s.del = "" // the entry stays: re-adding it moves its score to the new deadline
+		if !ch.PersistSet {
+			s.add = "" // nothing moves
+		}
 	}
 }
 
 // run writes the session. On a single server everything happens in one run
 // of saveScript. On Cluster the keys may live on different nodes, and a
-// script cannot span nodes, so the steps are ordered for a failure to
-// leave a session ended rather than alive under an old ID or missing from
-// its owner's index: the new index entry is added first; the previous ID
-// is deleted next (DEL answers whether it still existed); then the session
-// is written; the previous index entry is removed last. An index entry
-// whose session is gone is pruned when the index is next listed.
+// script cannot span nodes, so the steps are ordered for a failure (or a
+// concurrent Revoke) to leave a session ended rather than alive under an
+// old ID or missing from its owner's index: the new index entry is added
+// first; the previous ID is deleted next (DEL answers whether it still
+// existed); then the session is written, and ended again if its entry was
+// revoked meanwhile; the previous index entry is removed last.
 func (s *save) run(ctx context.Context) (string, error) {
 	d := s.d
 	keys := []string{d.Key(s.rec.ID)} // more only on Regenerate and reindexing
@@ -123,13 +128,29 @@ func (s *save) run(ctx context.Context) (string, error) {
 			s.loaded, s.old = false, "" // checked
 		}
 		token, err := s.write(ctx, keys, false)
-		if err == nil && s.del != "" {
-			err = d.c.ZRem(ctx, s.delKey, s.del).Err()
-			if err != nil {
-				err = d.fail("removing the session's previous owner index entry", err)
+		if err != nil {
+			return "", err
+		}
+		if s.add != "" && token != "" {
+			// A Revoke that ran between the steps removed the new entry and
+			// may have missed the hash, written after its delete: end the
+			// session rather than leave it alive and unlisted.
+			if err := d.c.ZScore(ctx, s.addKey, s.add).Err(); errors.Is(err, goredis.Nil) {
+				if err := d.c.Del(ctx, keys[0]).Err(); err != nil {
+					return "", d.fail("ending a session revoked while it was saved", err)
+				}
+				return "", errGone
+			} else if err != nil {
+				return "", d.fail("checking the session's owner index entry", err)
 			}
 		}
-		return token, err
+		if s.del != "" {
+			// A failure leaves an entry of an ended session, which listing
+			// skips and the index's pruning removes at its deadline; the
+			// session itself is saved.
+			_ = d.c.ZRem(ctx, s.delKey, s.del).Err()
+		}
+		return token, nil
 	}
 	if s.old != "" {
 		keys = append(keys, s.old)
@@ -186,7 +207,7 @@ func (s *save) write(ctx context.Context, keys []string, index bool) (string, er
 	if s.whole {
 		if write {
 			args = append(args, fieldCreated, rec.Created.UnixNano(), fieldActive, rec.Active.UnixNano())
-			args = appendAccountSets(args, rec)
+			args = appendAccount(args, rec, allAccount, true)
 			for k, v := range rec.Data {
 				args = append(args, dataField(k), v)
 			}
@@ -203,9 +224,7 @@ func (s *save) write(ctx context.Context, keys []string, index bool) (string, er
 	for _, f := range ch.FlashDel {
 		args = append(args, flashField(f))
 	}
-	if ch.Account {
-		args = appendAccountDels(args, rec)
-	}
+	args = appendAccount(args, rec, ch, false)
 	args[2] = len(args) - 10
 	for _, inc := range ch.DataAdd {
 		sign := "u"
@@ -219,9 +238,7 @@ func (s *save) write(ctx context.Context, keys []string, index bool) (string, er
 	if ch.New {
 		args = append(args, fieldCreated, rec.Created.UnixNano())
 	}
-	if ch.Account {
-		args = appendAccountSets(args, rec)
-	}
+	args = appendAccount(args, rec, ch, true)
 	for _, f := range ch.DataSet {
 		if v, ok := rec.Data[f]; ok {
 			args = append(args, dataField(f), v)
@@ -235,31 +252,35 @@ func (s *save) write(ctx context.Context, keys []string, index bool) (string, er
 	return s.d.run(ctx, keys, args, rec.ID)
 }
 
-// appendAccountSets appends the field-value pairs of rec's owner, handle,
-// device label and persistence choice, those it has.
-func appendAccountSets(args []any, rec *runtime.Record) []any {
-	if rec.Owner != "" {
-		args = append(args, fieldOwner, rec.Owner, fieldHandle, rec.Handle)
-	}
-	if rec.Device != "" {
-		args = append(args, fieldDevice, rec.Device)
-	}
-	if rec.Persist != 0 {
-		args = append(args, fieldPersist, rec.Persist)
-	}
-	return args
-}
+// allAccount marks every account value as changed, for whole writes.
+var allAccount = &runtime.Changes{OwnerSet: true, DeviceSet: true, PersistSet: true, New: true}
 
-// appendAccountDels appends the fields of the account values rec lacks.
-func appendAccountDels(args []any, rec *runtime.Record) []any {
-	if rec.Owner == "" {
-		args = append(args, fieldOwner, fieldHandle)
+// appendAccount appends, for the account values ch says changed, the
+// field-value pairs of those rec has (sets) or the fields of those it lacks
+// (not sets). Values this request did not change are left as the store has
+// them, so that a request relabelling the device does not write back an
+// owner another request changed meanwhile.
+func appendAccount(args []any, rec *runtime.Record, ch *runtime.Changes, sets bool) []any {
+	add := func(has bool, field string, v any) {
+		switch {
+		case sets && has:
+			args = append(args, field, v)
+		case !sets && !has:
+			args = append(args, field)
+		}
 	}
-	if rec.Device == "" {
-		args = append(args, fieldDevice)
+	if ch.OwnerSet {
+		add(rec.Owner != "", fieldOwner, rec.Owner)
+		add(rec.Owner != "", fieldHandle, rec.Handle)
 	}
-	if rec.Persist == 0 {
-		args = append(args, fieldPersist)
+	if ch.DeviceSet {
+		add(rec.Device != "", fieldDevice, rec.Device)
+	}
+	if ch.PersistSet {
+		add(rec.Persist != 0, fieldPersist, rec.Persist)
+	}
+	if ch.PersistSet || ch.New {
+		add(!rec.Deadline.IsZero(), fieldEnds, rec.Deadline.UnixNano())
 	}
 	return args
 }

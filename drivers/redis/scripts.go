@@ -105,11 +105,11 @@ local function increment(old, dhi, dlo, bits, signed)
 end
 
 -- empty reports whether hash key holds no value and no owner: no field
--- but the seven of metadata (c, a, o, h, v, p, l), and not o.
+-- but the eight of metadata (c, a, e, o, h, v, p, l), and not o.
 local function empty(key)
 	local n = redis.call('HLEN', key)
-	if n > 7 or redis.call('HEXISTS', key, 'o') == 1 then return false end
-	for _, v in ipairs(redis.call('HMGET', key, 'c', 'a', 'h', 'v', 'p', 'l')) do
+	if n > 8 or redis.call('HEXISTS', key, 'o') == 1 then return false end
+	for _, v in ipairs(redis.call('HMGET', key, 'c', 'a', 'e', 'h', 'v', 'p', 'l')) do
 		if v then n = n - 1 end
 	end
 	return n <= 0
@@ -149,7 +149,9 @@ if (mode == 'u' or mode == 'W') and redis.call('HEXISTS', loaded, 'c') == 0 then
 	return -1
 end
 if unlock ~= '' then release(loaded, unlock) end
+local lock -- another request's lock on this ID outlives a whole write
 if mode == 'w' or mode == 'W' then
+	lock = redis.call('HGET', key, 'l')
 	redis.call('DEL', key)
 	if old then redis.call('DEL', old) end
 end
@@ -177,6 +179,7 @@ if (mode == 'w' or mode == 'W') and #sets == 0 or ndel > 0 and mode == 'u' and e
 	redis.call('DEL', key)
 	return 0
 end
+if lock then redis.call('HSET', key, 'l', lock) end
 if addidx then index(addidx, ARGV[7], ARGV[8], ARGV[10]) end
 redis.call('PEXPIRE', key, ARGV[1])
 return 1
@@ -214,6 +217,16 @@ return redis.call('HGETALL', KEYS[1])
 const lockedReply = "SESSGEN_LOCKED"
 
 var lockScript = goredis.NewScript(lockLua)
+
+// revokeScript ends the session hash KEYS[1] if it belongs to the owner
+// ARGV[1] under the handle ARGV[2], and returns 1 if it did: an index entry
+// never ends a session that moved to another owner or handle.
+var revokeScript = goredis.NewScript(`
+if redis.call('HGET', KEYS[1], 'o') == ARGV[1] and redis.call('HGET', KEYS[1], 'h') == ARGV[2] then
+	return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
 
 // unlockScript releases the lock of the session hash KEYS[1] if the token
 // ARGV[1] holds it.

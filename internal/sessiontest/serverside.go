@@ -211,8 +211,8 @@ var serverSideCases = []testCase{
 			runtime.ServeError(w, r, err)
 		})))
 		h.Do(noop)
-		if took := time.Since(start); codes[0] != http.StatusTooManyRequests || took > 3*time.Second {
-			t.Errorf("a request waiting on a held lock: %d after %v, want 429 soon after LockWait", codes[0], took)
+		if took := time.Since(start); codes[0] != http.StatusTooManyRequests || took < 150*time.Millisecond || took > 3*time.Second {
+			t.Errorf("a request waiting on a held lock: %d after %v, want 429 soon after the 150ms LockWait, not before", codes[0], took)
 		}
 		if err := <-errs; !errors.Is(err, runtime.ErrLocked) {
 			t.Errorf("From: %v, want ErrLocked", err)
@@ -336,6 +336,94 @@ var serverSideCases = []testCase{
 		}
 		if got := listed(t, h, "ada"); len(got) != 0 {
 			t.Errorf("a revoked session is listed: %v", devices(got))
+		}
+	}},
+	{"RevokeOthersAfterRegenerateKeepsThisDevice", nil, func(t *testing.T, h *Harness) {
+		phone := h.Device()
+		login(h, "ada", "laptop")
+		login(phone, "ada", "phone")
+		var n int
+		var err error
+		// After a password change: a new ID for this device, the others out.
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) {
+			s.Regenerate()
+			n, err = h.Manager.RevokeOthers(h.ctx())
+		})
+		var user, phoneUser string
+		h.Do(read("user", &user))
+		phone.Do(read("user", &phoneUser))
+		if err != nil || n != 1 || user != "ada" || phoneUser != "<absent>" {
+			t.Errorf("RevokeOthers after Regenerate = %d, %v; this device's user %q, the phone's %q; want 1, ada, <absent>",
+				n, err, user, phoneUser)
+		}
+	}},
+	{"LaterRememberMeKeepsTheSessionListed", func(o *runtime.Options) {
+		o.Lifetime, o.PersistIdleTimeout, o.PersistLifetime = 10*time.Minute, 7*24*time.Hour, 30*24*time.Hour
+	}, func(t *testing.T, h *Harness) {
+		login(h, "ada", "laptop")
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.SetPersist(true) }) // remember me, chosen later
+		h.Clock.Advance(11 * time.Minute)                                            // past the deadline the session was indexed with
+		login(h.Device(), "ada", "phone")                                            // a login prunes the index
+		if got := devices(listed(t, h, "ada")); len(got) != 2 {
+			t.Errorf("ada lists %v, want the remembered laptop too", got)
+		}
+		if n, err := h.Manager.Revoke(context.Background(), "ada"); err != nil || n != 2 {
+			t.Errorf("Revoke(ada) = %d, %v; want both sessions", n, err)
+		}
+		var user string
+		h.Do(read("user", &user))
+		want(t, "the remembered laptop's user after Revoke", user, "<absent>")
+	}},
+	{"AnotherRoutesWholeWriteKeepsTheLock", func(o *runtime.Options) { o.LockWait = 2 * time.Second }, func(t *testing.T, h *Harness) {
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { set(s, "cart", "a") })
+		token := h.Cookie()
+		inA, releaseA := make(chan struct{}), make(chan struct{})
+		doneA := make(chan []int)
+		go func() {
+			doneA <- h.Each(1, token, h.Manager.Exclusive, func(http.ResponseWriter, *runtime.Session) {
+				close(inA)
+				<-releaseA
+			})
+		}()
+		<-inA
+		// A request of another route empties and refills the session.
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { s.Reset(); set(s, "cart", "b") })
+		l := h.locker(t)
+		if rec, err := l.LoadLocked(context.Background(), "session", token, "second", time.Minute); !errors.Is(err, runtime.ErrLocked) {
+			t.Errorf("after another route's Reset the lock was free: %v, %v", rec, err)
+			l.Unlock(context.Background(), "session", token, "second")
+		}
+		close(releaseA)
+		allOK(t, "the lock holder", <-doneA)
+	}},
+	{"DeviceOnlySaveKeepsAnotherRequestsOwner", nil, func(t *testing.T, h *Harness) {
+		login(h, "ada", "laptop")
+		token := h.Cookie()
+		var ready sync.WaitGroup
+		ready.Add(2)
+		moved := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { // moves the session to bob
+			h.Each(1, token, nil, func(_ http.ResponseWriter, s *runtime.Session) {
+				ready.Done()
+				ready.Wait()
+				s.SetOwner("bob")
+			})
+			close(moved)
+		})
+		wg.Go(func() { // loaded before, saved after: only relabels the device
+			h.Each(1, token, nil, func(_ http.ResponseWriter, s *runtime.Session) {
+				ready.Done()
+				ready.Wait()
+				<-moved
+				s.SetDevice("laptop (Firefox)")
+			})
+		})
+		wg.Wait()
+		var owner string
+		h.Do(func(_ http.ResponseWriter, s *runtime.Session) { owner = s.Owner() })
+		if ada, bob := listed(t, h, "ada"), listed(t, h, "bob"); owner != "bob" || len(ada) != 0 || len(bob) != 1 {
+			t.Errorf("owner %q; ada lists %d, bob %d; want the session bob's and listed under bob only", owner, len(ada), len(bob))
 		}
 	}},
 	{"HostileOwnersShareNothing", nil, func(t *testing.T, h *Harness) {
