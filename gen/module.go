@@ -21,7 +21,9 @@ import (
 // [Problems] with every finding, or nil when there is none. It writes
 // nothing.
 //
-// Each sessgen-generated file in those packages is generated again, for
+// A file that a //go:generate line of those packages generates with
+// sessgen and that does not exist is missing. Each sessgen-generated file
+// in those packages is generated again, for
 // the schemas its record names: a file that would change is stale, and a
 // schema change that stored sessions would not survive is reported as
 // [Run] reports it (unless allowBreaking). Then, among schemas that can
@@ -48,6 +50,11 @@ func Check(dir string, allowBreaking bool, patterns ...string) error {
 	if len(ps) > 0 {
 		ps.sort()
 		return ps
+	}
+	// A file that a go:generate line names but that does not exist is
+	// missing: the loop below sees only files that exist.
+	for _, p := range roots {
+		ps = append(ps, missingOutputs(p.GoFiles)...)
 	}
 	// Generate every file in the matched packages and in what they import.
 	schemas := make(map[*packages.Package][]*schema)
@@ -88,6 +95,65 @@ func Check(dir string, allowBreaking bool, patterns ...string) error {
 		return ps
 	}
 	return nil
+}
+
+// missingOutputs reports, for each //go:generate line of files that runs
+// sessgen, the file it generates when that file does not exist.
+func missingOutputs(files []string) Problems {
+	var ps Problems
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			args, ok := strings.CutPrefix(strings.TrimSpace(line), "//go:generate ")
+			if !ok || !strings.Contains(args, "sessgen") {
+				continue
+			}
+			cfg, ok := directive(strings.Fields(args))
+			if !ok {
+				continue
+			}
+			out, refused := outputPath(filepath.Dir(file), cfg)
+			if refused != "" {
+				continue // the run itself reports it
+			}
+			if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
+				ps = append(ps, Problem{Pos: token.Position{Filename: file, Line: i + 1, Column: 1}, Msg: fmt.Sprintf(
+					"%s is missing: this go:generate line generates it; run go generate", filepath.Base(out))})
+			}
+		}
+	}
+	return ps
+}
+
+// directive reads the -type and -output flags of a go:generate line's
+// words, as cmd/sessgen parses them; ok is false when it names no type.
+func directive(words []string) (cfg Config, ok bool) {
+	for i := 0; i < len(words); i++ {
+		name, value, inline := strings.Cut(strings.TrimLeft(words[i], "-"), "=")
+		if !strings.HasPrefix(words[i], "-") || name != "type" && name != "output" {
+			continue
+		}
+		if !inline {
+			if i+1 == len(words) {
+				break
+			}
+			i++
+			value = words[i]
+		}
+		if name == "output" {
+			cfg.Output = value
+			continue
+		}
+		for t := range strings.SplitSeq(value, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				cfg.Types = append(cfg.Types, t)
+			}
+		}
+	}
+	return cfg, len(cfg.Types) > 0
 }
 
 // checkFile generates file again when sessgen generated it and returns its

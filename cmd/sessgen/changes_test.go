@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,4 +119,21 @@ func TestCheckModule(t *testing.T) {
 	}
 	mustRun(t, dir, "-check", "./...")
 	mustRun(t, filepath.Join(dir, "a"), "-check") // the current package
+
+	// A generated file deleted while a go:generate line still names it is
+	// missing; a go:generate line with -output names its own file.
+	modtest.Put(t, filepath.Join(dir, "g", "g.go"), "package g\n\n//go:generate go tool sessgen -output=gen_sess.go -type G\n\n"+
+		"type G struct {\n\tN int\n}\n")
+	if err := os.Remove(filepath.Join(dir, "e", "e_sess.go")); err != nil {
+		t.Fatal(err)
+	}
+	modtest.Put(t, filepath.Join(dir, "e", "gen.go"), "package e\n\n//go:generate go tool sessgen -type E\n")
+	code, _, stderr = runIn(dir, noEnv, "-check", "./...")
+	want = []string{
+		`e/gen.go:3:1: e_sess.go is missing: this go:generate line generates it; run go generate`,
+		`g/g.go:3:1: gen_sess.go is missing: this go:generate line generates it; run go generate`,
+	}
+	if code != exitProblem || stderr != strings.Join(want, "\n")+"\n" {
+		t.Errorf("-check ./... with files missing: exit %d, stderr:\n%s\nwant:\n%s", code, stderr, strings.Join(want, "\n"))
+	}
 }

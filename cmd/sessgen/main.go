@@ -36,7 +36,7 @@ func run(args []string, cwd string, getenv func(string) string, stdout, stderr i
 	fs.Var(&typeFlag, "type", "comma-separated names of the schema struct types (required; may be repeated, and the lists add up)")
 	output := fs.String("output", "", "output file, relative to the package directory (default <first type, lowercased>_sess.go)")
 	check := fs.Bool("check", false, "write nothing; exit 1 naming each generated file that is missing or stale "+
-		"(without -type: every generated file of the packages matched, and conflicting session keys)")
+		"(without -type: every generated file of the packages matched, those their go:generate lines name, and conflicting session keys)")
 	allowBreaking := fs.Bool("allow-breaking", false, "accept schema changes after which stored sessions lose values")
 	version := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
