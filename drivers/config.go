@@ -147,6 +147,9 @@ func (c Config) redisOptions() (*goredis.Options, error) {
 	if port == 0 {
 		port = 6379
 	}
+	if r.Options.DB < 0 {
+		return nil, fmt.Errorf("drivers: %s: database %d is negative", c.name("Redis.Options.DB", EnvRedisDB), r.Options.DB)
+	}
 	if port < 0 || port > 65535 {
 		return nil, fmt.Errorf("drivers: %s: port %d out of range", c.name("Redis.Port", EnvRedisPort), port)
 	}

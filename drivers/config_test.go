@@ -192,6 +192,14 @@ func TestErrorsSayWhatToSet(t *testing.T) {
 			_, err := drivers.FromEnv()
 			return err
 		}, []string{`SESSION_DRIVER: unknown session driver "redsi" (known: cookie, memory, redis)`}},
+		{"negative database", func() error {
+			t.Setenv(drivers.EnvDriver, "redis")
+			t.Setenv(drivers.EnvRedisDB, "-1")
+			defer t.Setenv(drivers.EnvRedisDB, "")
+			c, _ := drivers.FromEnv()
+			_, err := drivers.Open(c)
+			return err
+		}, []string{"REDIS_DB: database -1 is negative"}},
 		{"bad URL", func() error {
 			t.Setenv(drivers.EnvDriver, "redis")
 			t.Setenv(drivers.EnvRedisURL, "http://x")
