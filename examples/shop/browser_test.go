@@ -112,8 +112,12 @@ func devicesScenario(t *testing.T, host string) {
 	signIn(a, true)
 	signIn(b, false)
 	signIn(c, false)
-	if ca, cb := a.sessionCookie(), b.sessionCookie(); ca.Session || !cb.Session || ca.Value == cb.Value {
+	ca, cb := a.sessionCookie(), b.sessionCookie()
+	if ca.Session || !cb.Session || ca.Value == cb.Value {
 		t.Errorf("remembered device's cookie is a session cookie: %v; the other's: %v (want persistent, then session)", ca.Session, !cb.Session)
+	}
+	if left := time.Until(time.Unix(int64(ca.Expires), 0)); left < 7*24*time.Hour-time.Hour || left > 7*24*time.Hour+time.Hour {
+		t.Errorf("the remembered cookie expires in %v, want a week (the shop's PersistIdleTimeout)", left)
 	}
 
 	a.open("/devices")

@@ -71,7 +71,7 @@ func run(ctx context.Context, addr string, insecure bool, out io.Writer) error {
 	if cfg.Default == "cookie" && cfg.Cookie.Secret == "" {
 		cfg.Cookie.Secret = rand.Text() + rand.Text() // 52 characters, 260 random bits
 		fmt.Fprintln(out, "shop: SESSION_SECRET is not set: using a random secret for this run only, so sessions end when the server stops.")
-		fmt.Fprintln(out, "shop: to keep them, set SESSION_SECRET to 32 or more random bytes, e.g. SESSION_SECRET=$(openssl rand -base64 32)")
+		fmt.Fprintln(out, "shop: to keep them, set SESSION_SECRET to 32 or more random bytes, e.g. SESSION_SECRET=$(openssl rand -base64 48)")
 	}
 	h, err := newServer(cfg, runtime.Options{Insecure: insecure})
 	if err != nil {

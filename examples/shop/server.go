@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/sessgen/sessgen/drivers"
 	"github.com/sessgen/sessgen/runtime"
@@ -35,7 +37,10 @@ func newServer(cfg drivers.Config, opts runtime.Options) (http.Handler, error) {
 	}
 
 	// cfg is config.Session(): the cookie driver unless SESSION_DRIVER
-	// names another.
+	// names another. "Remember me" keeps a visitor signed in for a month
+	// of visits at most a week apart.
+	opts.PersistIdleTimeout = cmp.Or(opts.PersistIdleTimeout, 7*24*time.Hour)
+	opts.PersistLifetime = cmp.Or(opts.PersistLifetime, 30*24*time.Hour)
 	sessions, err := drivers.NewManager(cfg, opts)
 	if err != nil {
 		return nil, err
