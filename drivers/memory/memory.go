@@ -220,8 +220,21 @@ func apply(cur, rec *runtime.Record, ch *runtime.Changes) {
 	for _, inc := range ch.DataAdd {
 		cur.Data[inc.Key] = inc.Apply(cur.Data[inc.Key])
 	}
-	cur.Created, cur.Active, cur.Expires, cur.Deadline = rec.Created, rec.Active, rec.Expires, rec.Deadline
-	cur.Owner, cur.Handle, cur.Device, cur.Persist = rec.Owner, rec.Handle, rec.Device, rec.Persist
+	cur.Created, cur.Active, cur.Expires = rec.Created, rec.Active, rec.Expires
+	// Only the account values this request changed: another request may
+	// have changed the others since this one loaded the session.
+	if ch.OwnerSet {
+		cur.Owner, cur.Handle = rec.Owner, rec.Handle
+	}
+	if ch.DeviceSet {
+		cur.Device = rec.Device
+	}
+	if ch.PersistSet {
+		cur.Persist = rec.Persist
+	}
+	if ch.PersistSet || ch.New || cur.Deadline.IsZero() {
+		cur.Deadline = rec.Deadline
+	}
 }
 
 // size estimates the memory a stored record takes.
@@ -237,7 +250,8 @@ func size(rec *runtime.Record) int64 {
 
 // wholeChanges lists every value of rec as set.
 func wholeChanges(rec *runtime.Record, ch *runtime.Changes) *runtime.Changes {
-	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, New: ch.New, Unlock: ch.Unlock}
+	w := &runtime.Changes{OldID: ch.OldID, Cleared: ch.Cleared, New: ch.New, Unlock: ch.Unlock,
+		OwnerSet: true, DeviceSet: true, PersistSet: true}
 	for k := range rec.Data {
 		w.DataSet = append(w.DataSet, k)
 	}

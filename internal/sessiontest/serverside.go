@@ -35,9 +35,10 @@ func RunServerSide(t *testing.T, newDriver func(t *testing.T) runtime.Driver) {
 	}
 }
 
-// Each is a step run by every one of n concurrent requests of the session
-// whose cookie value is token, through handler wrap (the default step
-// handler when nil). It returns their statuses.
+// Each runs step in each of n concurrent requests of the session whose
+// cookie value is token, through wrap if it is not nil (inside the
+// manager's middleware), and returns their statuses. Each calls may run at
+// the same time.
 func (h *Harness) Each(n int, token string, wrap func(http.Handler) http.Handler, step func(http.ResponseWriter, *runtime.Session)) []int {
 	h.T.Helper()
 	var inner http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,14 +52,26 @@ func (h *Harness) Each(n int, token string, wrap func(http.Handler) http.Handler
 	if wrap != nil {
 		inner = wrap(inner)
 	}
-	h.Server.Config.Handler = h.Manager.Middleware(inner)
-	defer func() { h.Server.Config.Handler = h.Manager.Middleware(h.stepHandler()) }()
+	h.mu.Lock()
+	if h.each == nil {
+		h.each = make(map[string]http.Handler)
+	}
+	h.nEach++
+	id := fmt.Sprint(h.nEach)
+	h.each[id] = inner
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.each, id)
+		h.mu.Unlock()
+	}()
 	codes := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			r, _ := http.NewRequest("GET", h.Server.URL+"/", nil)
 			r.AddCookie(&http.Cookie{Name: h.Manager.Options().Name, Value: token})
+			r.Header.Set(eachHeader, id)
 			resp, err := h.Client.Transport.RoundTrip(r)
 			if err != nil {
 				h.T.Errorf("request %d: %v", i, err)
@@ -211,6 +224,7 @@ var serverSideCases = []testCase{
 			runtime.ServeError(w, r, err)
 		})))
 		h.Do(noop)
+		h.Restore()
 		if took := time.Since(start); codes[0] != http.StatusTooManyRequests || took < 150*time.Millisecond || took > 3*time.Second {
 			t.Errorf("a request waiting on a held lock: %d after %v, want 429 soon after the 150ms LockWait, not before", codes[0], took)
 		}

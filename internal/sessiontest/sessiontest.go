@@ -65,7 +65,12 @@ type shared struct {
 	step   func(w http.ResponseWriter, s *runtime.Session)
 	reqCtx context.Context // the context of the request running step
 	errs   []error
+	each   map[string]http.Handler // the handlers of running Each calls, by eachHeader
+	nEach  int
 }
+
+// eachHeader names the Each call a request belongs to.
+const eachHeader = "X-Sessiontest-Each"
 
 // NewHarness starts a server for d with opts (Clock and ErrorHandler are
 // set by the harness) and stops it when the test ends.
@@ -84,7 +89,7 @@ func NewHarness(t testing.TB, d runtime.Driver, opts runtime.Options) *Harness {
 		t.Fatal(err)
 	}
 	h.Manager = m
-	h.Server = httptest.NewUnstartedServer(m.Middleware(h.stepHandler()))
+	h.Server = httptest.NewUnstartedServer(h.handler())
 	h.Server.Config.ErrorLog = log.New(io.Discard, "", 0) // connections cut at Close
 	h.Server.StartTLS()
 	t.Cleanup(h.Server.Close)
@@ -94,9 +99,18 @@ func NewHarness(t testing.TB, d runtime.Driver, opts runtime.Options) *Harness {
 	return h
 }
 
-// stepHandler runs the step of the last Do.
-func (h *Harness) stepHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// handler is the server's handler: the manager's middleware in front of
+// the handler of the Each call the request belongs to, or of the step of
+// the last Do.
+func (h *Harness) handler() http.Handler {
+	return h.Manager.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(eachHeader); id != "" {
+			h.mu.Lock()
+			each := h.each[id]
+			h.mu.Unlock()
+			each.ServeHTTP(w, r)
+			return
+		}
 		s, err := runtime.From(r.Context())
 		if err != nil {
 			runtime.ServeError(w, r, err)
@@ -109,8 +123,12 @@ func (h *Harness) stepHandler() http.Handler {
 		if step != nil {
 			step(w, s)
 		}
-	})
+	}))
 }
+
+// Restore gives the server back its handler, after a test replaced
+// Server.Config.Handler.
+func (h *Harness) Restore() { h.Server.Config.Handler = h.handler() }
 
 // Do makes one request whose handler runs step, and returns the response
 // (body read and closed).
