@@ -3,7 +3,7 @@ package ginsession_test
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -32,11 +32,11 @@ func BenchmarkCycle(b *testing.B) {
 		}
 	})
 	b.Run("via=gin", func(b *testing.B) {
-		e, cookie := ginCycle(b, benchManager(b))
+		c := sessiontest.NewCycleOn(b, ginCycle(b, benchManager(b)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if w := serve(e, cookie); w.Code != 200 || len(w.Header()["Set-Cookie"]) != 1 {
-				b.Fatalf("status %d, Set-Cookie %q", w.Code, w.Header()["Set-Cookie"])
+			if w := c.Serve(b); len(w.Header()["Set-Cookie"]) != 1 {
+				b.Fatal("cookie not re-issued")
 			}
 		}
 	})
@@ -46,24 +46,25 @@ func BenchmarkCycle(b *testing.B) {
 // the cookie and sets it again, as an http.HandlerFunc (via=net-http) and as
 // a gin route (via=gin).
 func BenchmarkFloor(b *testing.B) {
-	cookie := "session=" + string(bytes.Repeat([]byte("A"), 178))
 	floor := func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie("session")
-		if err != nil {
-			b.Fatal(err)
+		if err != nil { // the setup request
+			c = &http.Cookie{Name: "session", Value: strings.Repeat("A", 178)}
 		}
 		http.SetCookie(w, c)
 	}
 	e := gin.New()
+	e.GET("/setup", gin.WrapF(floor))
 	e.GET("/cart", gin.WrapF(floor))
 	for _, via := range []struct {
 		name string
 		h    http.Handler
 	}{{"net-http", http.HandlerFunc(floor)}, {"gin", e}} {
 		b.Run("via="+via.name, func(b *testing.B) {
+			c := sessiontest.NewCycleOn(b, via.h)
 			b.ReportAllocs()
 			for b.Loop() {
-				serve(via.h, cookie)
+				c.Serve(b)
 			}
 		})
 	}
@@ -81,48 +82,15 @@ func benchManager(b *testing.B) *runtime.Manager {
 	return m
 }
 
-// ginCycle returns an engine serving sessiontest's cycle at GET /cart and
-// the Cookie header of the session it stored for it.
-func ginCycle(b *testing.B, m *runtime.Manager) (*gin.Engine, string) {
+// ginCycle returns an engine answering sessiontest's cycle with m's sessions.
+func ginCycle(b *testing.B, m *runtime.Manager) *gin.Engine {
 	e := gin.New()
 	e.Use(ginsession.Middleware(m))
-	session := func(c *gin.Context) *runtime.Session {
-		s, err := runtime.From(c.Request.Context())
-		if err != nil {
-			b.Fatal(err)
-		}
-		return s
-	}
 	e.GET("/setup", func(c *gin.Context) {
-		s := session(c)
-		runtime.Store(s, "cart_id", sessiontest.CartID, sessiontest.CartCodec)
-		runtime.Store(s, "user", sessiontest.User, sessiontest.UserCodec)
-		runtime.Store(s, "items", sessiontest.Items, sessiontest.ItemCodec)
+		sessiontest.Fill(b, c.Request)
 	})
 	e.GET("/cart", func(c *gin.Context) {
-		s := session(c)
-		id, _ := runtime.Lookup(s, "cart_id", sessiontest.CartCodec)
-		name, _ := runtime.Lookup(s, "user", sessiontest.UserCodec)
-		if id != sessiontest.CartID || name != sessiontest.User {
-			b.Fatalf("session values: %d %q", id, name)
-		}
-		runtime.Store(s, "items", sessiontest.Items, sessiontest.ItemCodec)
+		sessiontest.Visit(b, c.Request, sessiontest.Store)
 	})
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest("GET", "/setup", nil))
-	cookies := w.Result().Cookies()
-	if len(cookies) != 1 {
-		b.Fatalf("setup request set %d cookies", len(cookies))
-	}
-	return e, cookies[0].Name + "=" + cookies[0].Value
-}
-
-// serve makes one GET /cart request with the Cookie header cookie, building
-// a fresh request and recorder as sessiontest's cycle does.
-func serve(h http.Handler, cookie string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest("GET", "/cart", nil)
-	r.Header.Set("Cookie", cookie)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
+	return e
 }

@@ -48,44 +48,63 @@ const (
 // NewCycleOf is [NewCycle] whose request makes the given write (Store, Read
 // or Increment), through wrap (Manager.Exclusive, say) if it is not nil.
 func NewCycleOf(tb testing.TB, m *runtime.Manager, write int, wrap func(http.Handler) http.Handler) *Cycle {
-	setup := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := runtime.From(r.Context())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		runtime.Store(s, "cart_id", CartID, CartCodec)
-		runtime.Store(s, "user", User, UserCodec)
-		runtime.Store(s, "items", Items, ItemCodec)
-	}))
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { Visit(tb, r, write) })
+	if wrap != nil {
+		h = wrap(h)
+	}
+	setup := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { Fill(tb, r) })
+	return newCycle(tb, m.Middleware(setup), m.Middleware(h))
+}
+
+// NewCycleOn is the cycle served by h, a framework's router with session
+// middleware: h answers GET /setup with [Fill] and GET /cart with [Visit],
+// or with any handler whose first response sets the cookie the rest replay.
+func NewCycleOn(tb testing.TB, h http.Handler) *Cycle { return newCycle(tb, h, h) }
+
+// newCycle sends GET /setup to setup and returns the cycle replaying the
+// cookie it set to h.
+func newCycle(tb testing.TB, setup, h http.Handler) *Cycle {
 	rec := httptest.NewRecorder()
-	setup.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	setup.ServeHTTP(rec, httptest.NewRequest("GET", "/setup", nil))
 	cookies := rec.Result().Cookies()
 	if len(cookies) != 1 {
 		tb.Fatalf("setup request set %d cookies", len(cookies))
 	}
-	c := &Cycle{header: cookies[0].Name + "=" + cookies[0].Value}
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := runtime.From(r.Context())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		id, _ := runtime.Lookup(s, "cart_id", CartCodec)
-		name, _ := runtime.Lookup(s, "user", UserCodec)
-		if id != CartID || name != User {
-			tb.Fatalf("session values: %d %q", id, name)
-		}
-		switch write {
-		case Store:
-			runtime.Store(s, "items", Items, ItemCodec)
-		case Increment:
-			runtime.Add(s, "views", 1, CartCodec)
-		}
-	})
-	if wrap != nil {
-		h = wrap(h)
+	return &Cycle{h: h, header: cookies[0].Name + "=" + cookies[0].Value}
+}
+
+// Fill is the setup request's handler: it stores the benchmark session in
+// r's session.
+func Fill(tb testing.TB, r *http.Request) {
+	s := session(tb, r)
+	runtime.Store(s, "cart_id", CartID, CartCodec)
+	runtime.Store(s, "user", User, UserCodec)
+	runtime.Store(s, "items", Items, ItemCodec)
+}
+
+// Visit is the cycle request's handler: it reads and checks the cart ID
+// and user name of r's session, then makes the given write.
+func Visit(tb testing.TB, r *http.Request, write int) {
+	s := session(tb, r)
+	id, _ := runtime.Lookup(s, "cart_id", CartCodec)
+	name, _ := runtime.Lookup(s, "user", UserCodec)
+	if id != CartID || name != User {
+		tb.Fatalf("session values: %d %q", id, name)
 	}
-	c.h = m.Middleware(h)
-	return c
+	switch write {
+	case Store:
+		runtime.Store(s, "items", Items, ItemCodec)
+	case Increment:
+		runtime.Add(s, "views", 1, CartCodec)
+	}
+}
+
+func session(tb testing.TB, r *http.Request) *runtime.Session {
+	s, err := runtime.From(r.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // CookieBytes is the length of the Cookie header's name=value.
